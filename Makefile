@@ -1,0 +1,75 @@
+# The README's contract: `make demo` runs the main job, `make test` runs the tests.
+# Both set up what they need (virtualenv, node_modules, dbt profile) and skip what is done.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+export PYTHONPATH := $(CURDIR)
+# dbt must not phone home (anonymous usage stats, version check): only loopback traffic here.
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DBT_VERSION_CHECK := false
+
+KINESIS_PORT ?= 4567
+KINESIS_URL := http://127.0.0.1:$(KINESIS_PORT)
+DATA_DIR := data
+DEMO_RATE ?= 500
+DEMO_SECONDS ?= 10
+
+.PHONY: help setup demo test bench lint lock clean kinesis-start kinesis-stop
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found: install Python 3.11+"; exit 2; }
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "error: Python 3.11+ is required ($(PYTHON) is older)"; exit 2; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python --require-hashes requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --editable .
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm not found: install Node.js 18+"; exit 2; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+profiles.yml: | profiles.example.yml
+	cp profiles.example.yml profiles.yml
+
+setup: $(VENV)/.installed node_modules/.installed profiles.yml ## virtualenv, node_modules, dbt profile
+
+kinesis-start: setup ## start the local Kinesis on 127.0.0.1:$(KINESIS_PORT)
+	$(BIN)/python -m producer local-kinesis start --port $(KINESIS_PORT)
+
+kinesis-stop: ## stop the local Kinesis
+	$(BIN)/python -m producer local-kinesis stop
+
+demo: setup ## the main job, end to end, on this machine
+	$(BIN)/python -m producer generate --out $(DATA_DIR)
+	$(BIN)/python -m producer local-kinesis start --port $(KINESIS_PORT)
+	trap '$(BIN)/python -m producer local-kinesis stop' EXIT; \
+	$(BIN)/python -m producer stream --endpoint-url $(KINESIS_URL) \
+		--rate $(DEMO_RATE) --duration $(DEMO_SECONDS) --labels-out $(DATA_DIR)/live_labels.csv
+
+lint: setup ## ruff (lint and format check)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: setup lint ## the test suite
+	$(BIN)/pytest
+
+bench: setup ## benchmarks; figures go to bench/results/*.json
+	$(BIN)/python -m bench
+
+lock: ## recompile requirements.lock from requirements.in
+	$(BIN)/uv pip compile --quiet --python-version 3.11 --generate-hashes requirements.in -o requirements.lock
+
+clean: ## remove local state (DuckDB file, Kinesis data, generated data); keeps the venv
+	rm -rf .local $(DATA_DIR) target logs

@@ -1,0 +1,94 @@
+"""The boto3 Kinesis client and stream checks, shared by the CLI, the tests and the demo."""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from urllib.parse import urlparse
+
+import boto3
+import botocore.config
+from botocore.exceptions import ClientError, EndpointConnectionError, NoRegionError
+
+from producer.errors import ProducerError
+
+LOCAL_REGION = "us-east-1"
+LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+
+
+class KinesisSetupError(ProducerError):
+    """The stream or its endpoint is not usable; the message is meant for the user."""
+
+
+def is_loopback(endpoint_url: str | None) -> bool:
+    """True for an endpoint on this machine (127.0.0.0/8, ::1, localhost)."""
+    if not endpoint_url:
+        return False
+    host = urlparse(endpoint_url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def make_client(
+    endpoint_url: str | None = None, region: str | None = None, profile: str | None = None
+):
+    """A Kinesis client with standard retries; local endpoints need no AWS account."""
+    local = is_loopback(endpoint_url)
+    config = botocore.config.Config(
+        retries={"mode": "standard", "max_attempts": 3 if local else 5},
+        connect_timeout=2 if local else 10,
+        read_timeout=30,
+        tcp_keepalive=True,
+    )
+    session = boto3.Session(profile_name=profile, region_name=region)
+    if local:
+        credentials = {} if session.get_credentials() else LOCAL_CREDENTIALS
+        return session.client(
+            "kinesis",
+            endpoint_url=endpoint_url,
+            region_name=session.region_name or LOCAL_REGION,
+            config=config,
+            **credentials,
+        )
+    try:
+        return session.client("kinesis", endpoint_url=endpoint_url, config=config)
+    except NoRegionError:
+        raise KinesisSetupError("no AWS region: pass --region or set AWS_REGION") from None
+
+
+def ensure_stream(client, name: str, *, shards: int, create: bool, timeout: float = 60.0) -> int:
+    """Wait until stream ``name`` is ACTIVE, creating it when missing if ``create``.
+
+    Returns its number of open shards.
+    """
+    try:
+        summary = client.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]
+    except EndpointConnectionError as error:
+        raise KinesisSetupError(
+            f"cannot reach the Kinesis endpoint {error.kwargs.get('endpoint_url')}"
+        ) from None
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise KinesisSetupError(
+                f"stream {name}: {error.response['Error'].get('Message', error)}"
+            ) from None
+        if not create:
+            raise KinesisSetupError(
+                f"stream {name} does not exist in {client.meta.region_name}: create it, or pass "
+                "--create-stream"
+            ) from None
+        client.create_stream(StreamName=name, ShardCount=shards)
+        summary = {"StreamStatus": "CREATING"}
+    deadline = time.monotonic() + timeout
+    while summary["StreamStatus"] != "ACTIVE":
+        if time.monotonic() > deadline:
+            raise KinesisSetupError(
+                f"stream {name} is still {summary['StreamStatus']} after {timeout:.0f} s"
+            )
+        time.sleep(0.1)
+        summary = client.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]
+    return summary["OpenShardCount"]

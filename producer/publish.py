@@ -1,0 +1,246 @@
+"""Publishing records to a Kinesis data stream with PutRecords.
+
+- A batch holds at most 500 records and ``max_batch_bytes`` (data plus partition keys).
+- A batch holds at most one record per partition key, and a record is only sent once every
+  earlier record of its key was accepted or given up: so per-key order survives partial
+  failures (a resent entry never lands after a later entry of its key).
+- Only the entries PutRecords reports with an ErrorCode are resent, matched by position
+  against the batch that was sent, after a capped, fully jittered exponential backoff; an
+  entry that fails ``max_attempts`` times is given up and handed to ``on_given_up``.
+"""
+
+from __future__ import annotations
+
+import collections
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+from botocore.exceptions import ClientError
+
+from producer.records import Record
+
+MAX_RECORDS_PER_REQUEST = 500
+MAX_BYTES_PER_REQUEST = 5 * 1024 * 1024
+MAX_BYTES_PER_RECORD = 1024 * 1024
+# Paced batches carry about this much time worth of records (the KPL's default buffering).
+PACED_BATCH_SECONDS = 0.1
+# Whole-request errors worth retrying like a failed entry; anything else is raised.
+RETRYABLE_REQUEST_ERRORS = {
+    "ProvisionedThroughputExceededException",
+    "LimitExceededException",
+    "ThrottlingException",
+    "InternalFailure",
+    "ServiceUnavailable",
+    "KMSThrottlingException",
+}
+
+
+@dataclass(frozen=True)
+class GivenUp:
+    """A record the publisher stopped trying to send, with the stream's last word on it."""
+
+    record: Record
+    error_code: str
+    error_message: str
+    attempts: int
+
+
+@dataclass
+class PublishStats:
+    sent: int = 0  # accepted by the stream
+    retried: int = 0  # entries sent again after a failure
+    failed: int = 0  # given up
+    requests: int = 0
+    seconds: float = 0.0
+    given_up: list[GivenUp] = field(default_factory=list, repr=False)
+
+    @property
+    def records_per_second(self) -> float:
+        return self.sent / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass
+class _Pending:
+    record: Record
+    attempts: int = 0
+    last_error: tuple[str, str] = ("", "")
+
+
+class Publisher:
+    """Sends records to one stream through an injected boto3 Kinesis client."""
+
+    def __init__(
+        self,
+        client,
+        stream_name: str,
+        *,
+        max_batch_records: int = MAX_RECORDS_PER_REQUEST,
+        max_batch_bytes: int = MAX_BYTES_PER_REQUEST,
+        max_attempts: int = 8,
+        base_delay: float = 0.05,
+        max_delay: float = 2.0,
+        rng: np.random.Generator | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        if not 1 <= max_batch_records <= MAX_RECORDS_PER_REQUEST:
+            raise ValueError(f"max_batch_records must be 1..{MAX_RECORDS_PER_REQUEST}")
+        if not 1 <= max_batch_bytes <= MAX_BYTES_PER_REQUEST:
+            raise ValueError(f"max_batch_bytes must be 1..{MAX_BYTES_PER_REQUEST}")
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self._client = client
+        self._stream = stream_name
+        self._max_records = max_batch_records
+        self._max_bytes = max_batch_bytes
+        self._max_attempts = max_attempts
+        self._base_delay = base_delay
+        self._max_delay = max_delay
+        self._rng = rng if rng is not None else np.random.default_rng()
+        self._sleep = sleep
+        self._clock = clock
+
+    def paced_batch_size(self, rate: float) -> int:
+        """Records per request at ``rate`` records/s: about PACED_BATCH_SECONDS worth."""
+        return max(1, min(self._max_records, round(rate * PACED_BATCH_SECONDS)))
+
+    def publish(
+        self,
+        records: Iterable[Record],
+        *,
+        rate: float | None = None,
+        should_stop: Callable[[], bool] = lambda: False,
+        on_progress: Callable[[PublishStats], None] = lambda stats: None,
+    ) -> PublishStats:
+        """Send every record (or until ``should_stop``), at ``rate`` records/s if given.
+
+        Once ``should_stop`` answers True no more records are taken from ``records``; those
+        already taken (at most two batches) are still sent, retries included.
+        """
+        stats = PublishStats()
+        source = iter(records)
+        pending: collections.deque[_Pending] = collections.deque()
+        batch_limit = self.paced_batch_size(rate) if rate else self._max_records
+        # Paced: hold one batch at a time, taken when it is due. Unpaced: two batches, so
+        # that records held back for a repeated key do not leave the next request short.
+        buffer_target = batch_limit if rate else 2 * batch_limit
+        started = self._clock()
+        taken = 0
+        exhausted = False
+        while True:
+            if not exhausted and not should_stop():
+                wanted = buffer_target - len(pending)
+                if rate and wanted > 0:
+                    delay = started + (taken + wanted) / rate - self._clock()
+                    if delay > 0:
+                        self._sleep(delay)
+                added, exhausted = _fill(pending, source, buffer_target)
+                taken += added
+            if not pending:
+                break
+            batch = self._take_batch(pending, batch_limit, stats)
+            if batch:
+                failures = self._send(batch, stats)
+                if failures:
+                    self._requeue(failures, pending, stats)
+            on_progress(stats)
+        stats.seconds = self._clock() - started
+        return stats
+
+    def _take_batch(
+        self, pending: collections.deque[_Pending], limit: int, stats: PublishStats
+    ) -> list[_Pending]:
+        """The first sendable records of ``pending``, one per key, removed from it."""
+        batch: list[_Pending] = []
+        skipped: list[_Pending] = []
+        keys: set[str] = set()
+        size = 0
+        while pending and len(batch) < limit:
+            item = pending.popleft()
+            record = item.record
+            record_size = len(record.data) + len(record.partition_key.encode())
+            if record_size > MAX_BYTES_PER_RECORD:
+                self._give_up(item, "RecordTooLarge", f"{record_size} bytes > 1 MiB", stats)
+                continue
+            if batch and size + record_size > self._max_bytes:
+                skipped.append(item)
+                break
+            if record.partition_key in keys:
+                skipped.append(item)
+                continue
+            keys.add(record.partition_key)
+            size += record_size
+            batch.append(item)
+        pending.extendleft(reversed(skipped))
+        return batch
+
+    def _send(self, batch: list[_Pending], stats: PublishStats) -> list[_Pending]:
+        """PutRecords once; the entries that failed, with their error recorded."""
+        entries = [
+            {"Data": item.record.data, "PartitionKey": item.record.partition_key} for item in batch
+        ]
+        for item in batch:
+            if item.attempts:
+                stats.retried += 1
+            item.attempts += 1
+        stats.requests += 1
+        try:
+            response = self._client.put_records(StreamName=self._stream, Records=entries)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code not in RETRYABLE_REQUEST_ERRORS:
+                raise
+            message = error.response.get("Error", {}).get("Message", "")
+            for item in batch:
+                item.last_error = (code, message)
+            return batch
+        results = response["Records"]
+        if len(results) != len(batch):
+            raise RuntimeError(
+                f"PutRecords answered {len(results)} results for {len(batch)} records"
+            )
+        failures = []
+        for item, result in zip(batch, results, strict=True):
+            if "ErrorCode" in result:
+                item.last_error = (result["ErrorCode"], result.get("ErrorMessage", ""))
+                failures.append(item)
+            else:
+                stats.sent += 1
+        return failures
+
+    def _requeue(
+        self, failures: list[_Pending], pending: collections.deque[_Pending], stats: PublishStats
+    ) -> None:
+        """Give up on exhausted entries; put the rest first in line, after a backoff."""
+        retry = []
+        for item in failures:
+            if item.attempts >= self._max_attempts:
+                self._give_up(item, *item.last_error, stats)
+            else:
+                retry.append(item)
+        if not retry:
+            return
+        pending.extendleft(reversed(retry))
+        attempt = max(item.attempts for item in retry)
+        ceiling = min(self._max_delay, self._base_delay * 2 ** (attempt - 1))
+        self._sleep(float(self._rng.uniform(0, ceiling)))
+
+    def _give_up(self, item: _Pending, code: str, message: str, stats: PublishStats) -> None:
+        stats.failed += 1
+        stats.given_up.append(GivenUp(item.record, code, message, item.attempts))
+
+
+def _fill(
+    pending: collections.deque[_Pending], source: Iterator[Record], target: int
+) -> tuple[int, bool]:
+    """Top ``pending`` up to ``target`` from ``source``: (records added, source exhausted)."""
+    added = 0
+    while len(pending) < target:
+        record = next(source, None)
+        if record is None:
+            return added, True
+        pending.append(_Pending(record))
+        added += 1
+    return added, False
