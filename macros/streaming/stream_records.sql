@@ -1,0 +1,83 @@
+{#- The stream as a relation, with Redshift's stream columns, for the model's FROM clause. -#}
+{% macro stream_records() %}
+    {{ return(adapter.dispatch('stream_records', 'fraud_detection')()) }}
+{% endmacro %}
+
+{% macro default__stream_records() %}
+    {{ exceptions.raise_compiler_error("stream_records is not implemented for " ~ target.type) }}
+{% endmacro %}
+
+{#- Redshift: the stream is a relation of the external schema; its name is case-sensitive and
+    quoted, as in AWS's examples (custpaytxn."cust-payment-txn-stream"). -#}
+{% macro redshift__stream_records() %}
+    {%- set settings = streaming_view_settings() -%}
+    {{ settings.external_schema }}."{{ settings.stream_name }}"
+{%- endmacro %}
+
+{#- DuckDB: the plugin's kinesis_records() reads the local stream after the sequence numbers
+    in the session variable kinesis_positions (set by the materialization from the rows it
+    already holds; unset means from the start). The compiled SQL stays the same from run to
+    run, so its fingerprint does too. -#}
+{% macro duckdb__stream_records() %}
+    {%- set settings = streaming_view_settings() -%}
+    {%- if execute and settings.source_kind != 'kinesis' -%}
+        {{ exceptions.raise_compiler_error(
+            model.name ~ ": the local target reads Kinesis (kinesalite) only; source_kind is " ~ settings.source_kind) }}
+    {%- endif -%}
+    (
+        select unnest(
+            kinesis_records(
+                '{{ settings.stream_name }}',
+                '{{ var("kinesis_endpoint_url") }}',
+                getvariable('kinesis_positions')
+            ),
+            recursive := true
+        )
+    ) as stream_records
+{%- endmacro %}
+
+
+{#- The stream relation's metadata columns under the Kinesis names (MSK's are mapped). -#}
+{% macro stream_metadata_columns() %}
+    {%- if streaming_view_settings().source_kind == 'msk' -%}
+    kafka_timestamp as approximate_arrival_timestamp,
+    from_varbyte(kafka_key, 'utf-8') as partition_key,
+    kafka_partition::varchar as shard_id,
+    kafka_offset::varchar as sequence_number,
+    refresh_time
+    {%- else -%}
+    approximate_arrival_timestamp,
+    partition_key,
+    shard_id,
+    sequence_number,
+    refresh_time
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The raw record bytes: kinesis_data (Kinesis) or kafka_value (MSK). -#}
+{% macro stream_data_column() %}
+    {{- 'kafka_value' if streaming_view_settings().source_kind == 'msk' else 'kinesis_data' -}}
+{% endmacro %}
+
+
+{#- The record bytes parsed as JSON once, or null when they are not UTF-8 JSON. -#}
+{% macro parse_json_payload(data) %}
+    {{ return(adapter.dispatch('parse_json_payload', 'fraud_detection')(data)) }}
+{% endmacro %}
+
+{% macro default__parse_json_payload(data) %}
+    {{ exceptions.raise_compiler_error("parse_json_payload is not implemented for " ~ target.type) }}
+{% endmacro %}
+
+{#- Redshift: json_parse errors on bad input, so guard it with can_json_parse (both accept
+    VARBYTE, as in AWS's streaming ingestion examples); the result is SUPER. -#}
+{% macro redshift__parse_json_payload(data) -%}
+    case when can_json_parse({{ data }}) then json_parse({{ data }}) end
+{%- endmacro %}
+
+{#- DuckDB: decode() fails on invalid UTF-8 and the json cast on invalid JSON; try() makes
+    both a null. -#}
+{% macro duckdb__parse_json_payload(data) -%}
+    try(cast(decode({{ data }}) as json))
+{%- endmacro %}

@@ -1,0 +1,74 @@
+{#- The configs of a streaming materialized view, with their defaults, as one dict. -#}
+{% macro streaming_view_settings() %}
+    {%- set source_kind = config.get('source_kind', 'kinesis') | lower -%}
+    {%- if execute and source_kind not in ('kinesis', 'msk') -%}
+        {{ exceptions.raise_compiler_error(
+            model.name ~ ": source_kind must be 'kinesis' or 'msk', got '" ~ source_kind ~ "'") }}
+    {%- endif -%}
+    {%- if execute and source_kind == 'msk' and not config.get('msk_cluster_arn') -%}
+        {{ exceptions.raise_compiler_error(model.name ~ ": source_kind 'msk' needs msk_cluster_arn") }}
+    {%- endif -%}
+    {{ return({
+        'stream_name': config.get('stream_name', var('stream_name')),
+        'source_kind': source_kind,
+        'external_schema': config.get('external_schema', 'custpaytxn'),
+        'iam_role': config.get('iam_role', var('redshift_iam_role', 'default')),
+        'msk_cluster_arn': config.get('msk_cluster_arn'),
+        'msk_authentication': config.get('msk_authentication', 'iam') | lower,
+        'auto_refresh': config.get('auto_refresh', true),
+        'backup': config.get('backup', true),
+    }) }}
+{% endmacro %}
+
+
+{#- What identifies a streaming view's definition: its SQL (comments and spacing aside) and
+    the configs that are part of its DDL. auto_refresh and the IAM role are not: they can
+    change without a rebuild. -#}
+{% macro streaming_view_fingerprint(sql, settings) %}
+    {%- set without_comments = modules.re.sub('--[^\n]*', '', sql) -%}
+    {%- set normalized = modules.re.sub('\s+', ' ', without_comments).strip() -%}
+    {%- set parts = [
+        normalized,
+        settings.stream_name,
+        settings.source_kind,
+        settings.external_schema,
+        settings.msk_cluster_arn or '',
+        settings.backup | string,
+    ] -%}
+    {{ return(local_md5(parts | join('|'))) }}
+{% endmacro %}
+
+
+{#- True when this run may drop and rebuild the view: --full-refresh together with the model
+    named in the var rebuild_streaming_views. -#}
+{% macro streaming_view_rebuild_requested() %}
+    {%- set opted_in = model.name in var('rebuild_streaming_views', []) -%}
+    {{ return(should_full_refresh() and opted_in) }}
+{% endmacro %}
+
+
+{#- Decide what a run does with a streaming view: 'create', 'refresh', 'skip' or 'rebuild';
+    refuse (raise) when it would lose data without the opt-in. -#}
+{% macro streaming_view_action(exists, stored_fingerprint, fingerprint, auto_refresh) %}
+    {%- set rebuild_hint = "dbt run -s " ~ model.name ~ " --full-refresh --vars '{rebuild_streaming_views: [" ~ model.name ~ "]}'" -%}
+    {%- set loss = "dropping it loses every record older than the stream's retention (24 h by default)" -%}
+    {%- if streaming_view_rebuild_requested() -%}
+        {{ return('rebuild' if exists else 'create') }}
+    {%- elif not exists -%}
+        {{ return('create') }}
+    {%- elif should_full_refresh() -%}
+        {{ exceptions.raise_compiler_error(
+            model.name ~ ": refused --full-refresh: " ~ loss ~ ". Nothing was changed. "
+            ~ "Leave it out (--exclude " ~ model.name ~ "), or rebuild it deliberately: " ~ rebuild_hint) }}
+    {%- elif stored_fingerprint is not none and stored_fingerprint != fingerprint -%}
+        {{ exceptions.raise_compiler_error(
+            model.name ~ ": the model's SQL or configs changed since the streaming view was created "
+            ~ "(definition " ~ stored_fingerprint[:8] ~ " in the warehouse, " ~ fingerprint[:8]
+            ~ " in the project). A streaming view cannot be altered and " ~ loss
+            ~ ". Revert the change, or rebuild it deliberately: " ~ rebuild_hint) }}
+    {%- elif auto_refresh and not var('refresh_streaming_views', false) -%}
+        {{ return('skip') }}
+    {%- else -%}
+        {{ return('refresh') }}
+    {%- endif -%}
+{% endmacro %}

@@ -1,0 +1,22 @@
+{{
+    config(
+        materialized='streaming_materialized_view',
+        stream_name=var('stream_name'),
+        source_kind=var('stream_source_kind', 'kinesis'),
+        external_schema=var('stream_external_schema', 'custpaytxn'),
+        iam_role=var('redshift_iam_role'),
+        msk_cluster_arn=var('msk_cluster_arn', none),
+        msk_authentication=var('msk_authentication', 'iam'),
+        auto_refresh=true,
+        backup=true,
+    )
+}}
+
+-- Kept minimal and stable, as AWS advises for streaming views: the record metadata and the
+-- payload parsed once. Typed extraction happens downstream in views, so that changing a
+-- cast never means dropping this view and the stream history it holds.
+select
+    {{ stream_metadata_columns() }},
+    {{ stream_data_column() }} as kinesis_data,
+    {{ parse_json_payload(stream_data_column()) }} as payload
+from {{ stream_records() }}
