@@ -59,12 +59,12 @@ class KinesisReader:
                 ) from None
             raise
         refresh_time = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+        def read_shard(shard: str) -> list[tuple]:
+            return _read_shard(client, stream, shard, positions.get(shard), refresh_time)
+
         with ThreadPoolExecutor(max_workers=min(4, max(1, len(shards)))) as pool:
-            parts = pool.map(
-                lambda shard: _read_shard(client, stream, shard, positions.get(shard), refresh_time),
-                shards,
-            )
-            return [row for part in parts for row in part]
+            return [row for part in pool.map(read_shard, shards) for row in part]
 
 
 def _list_shards(client, stream: str) -> list[dict]:

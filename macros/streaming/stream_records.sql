@@ -1,24 +1,23 @@
 {#- The stream as a relation, with Redshift's stream columns, for the model's FROM clause. -#}
-{% macro stream_records() %}
-    {{ return(adapter.dispatch('stream_records', 'fraud_detection')()) }}
+{% macro stream_records(stream) %}
+    {{ return(adapter.dispatch('stream_records', 'fraud_detection')(stream)) }}
 {% endmacro %}
 
-{% macro default__stream_records() %}
+{% macro default__stream_records(stream) %}
     {{ exceptions.raise_compiler_error("stream_records is not implemented for " ~ target.type) }}
 {% endmacro %}
 
-{#- Redshift: the stream is a relation of the external schema; its name is case-sensitive and
-    quoted, as in AWS's examples (custpaytxn."cust-payment-txn-stream"). -#}
-{% macro redshift__stream_records() %}
-    {%- set settings = streaming_view_settings() -%}
-    {{ settings.external_schema }}."{{ settings.stream_name }}"
+{#- Redshift: the stream is a relation of the external schema (the source), its name quoted
+    as in AWS's examples: custpaytxn."cust-payment-txn-stream". -#}
+{% macro redshift__stream_records(stream) %}
+    {{- stream.include(database=false) -}}
 {%- endmacro %}
 
 {#- DuckDB: the plugin's kinesis_records() reads the local stream after the sequence numbers
     in the session variable kinesis_positions (set by the materialization from the rows it
     already holds; unset means from the start). The compiled SQL stays the same from run to
     run, so its fingerprint does too. -#}
-{% macro duckdb__stream_records() %}
+{% macro duckdb__stream_records(stream) %}
     {%- set settings = streaming_view_settings() -%}
     {%- if execute and settings.source_kind != 'kinesis' -%}
         {{ exceptions.raise_compiler_error(

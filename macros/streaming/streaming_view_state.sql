@@ -28,13 +28,15 @@ delete from {{ state }} where view_name = '{{ relation.identifier }}'
 
 
 {#- The stored (fingerprint, auto_refresh) of a view, or (none, none). -#}
+{% macro streaming_view_stored_sql(state, relation) %}
+select fingerprint, auto_refresh from {{ state }}
+where view_name = '{{ relation.identifier }}'
+order by created_at desc
+limit 1
+{% endmacro %}
+
+
 {% macro streaming_view_stored(state, relation) %}
-    {%- set query -%}
-        select fingerprint, auto_refresh from {{ state }}
-        where view_name = '{{ relation.identifier }}'
-        order by created_at desc
-        limit 1
-    {%- endset -%}
-    {%- set rows = run_query(query).rows -%}
+    {%- set rows = run_query(streaming_view_stored_sql(state, relation)).rows -%}
     {{ return((rows[0][0], rows[0][1]) if rows else (none, none)) }}
 {% endmacro %}

@@ -92,7 +92,7 @@ deliveries_numbered as (
         case
             when reject_reason is null
                 then row_number() over (
-                    partition by reject_reason is null, transaction_id
+                    partition by transaction_id
                     order by _arrived_at, _shard_id, lpad(_sequence_number, 64, '0')
                 )
         end as _delivery_number
