@@ -19,6 +19,15 @@ KINESIS_URL := http://127.0.0.1:$(KINESIS_PORT)
 DATA_DIR := data
 DEMO_RATE ?= 500
 DEMO_SECONDS ?= 10
+DBT := $(BIN)/dbt
+define STREAM_SUMMARY
+select
+    (select count(*) from {{ ref('cust_payment_tx_stream') }}) as records_ingested,
+    (select count(*) from {{ ref('stg_kinesis__transactions') }}) as transactions,
+    (select count(*) from {{ ref('stg_kinesis__rejects') }}) as rejects,
+    (select max(_arrived_at) from {{ ref('stg_kinesis__transactions') }}) as newest_arrival
+endef
+export STREAM_SUMMARY
 
 .PHONY: help setup demo test bench lint lock clean kinesis-start kinesis-stop
 
@@ -56,7 +65,9 @@ demo: setup ## the main job, end to end, on this machine
 	$(BIN)/python -m producer local-kinesis start --port $(KINESIS_PORT)
 	trap '$(BIN)/python -m producer local-kinesis stop' EXIT; \
 	$(BIN)/python -m producer stream --endpoint-url $(KINESIS_URL) \
-		--rate $(DEMO_RATE) --duration $(DEMO_SECONDS) --labels-out $(DATA_DIR)/live_labels.csv
+		--rate $(DEMO_RATE) --duration $(DEMO_SECONDS) --labels-out $(DATA_DIR)/live_labels.csv; \
+	KINESIS_ENDPOINT_URL=$(KINESIS_URL) $(DBT) build --select cust_payment_tx_stream+; \
+	$(DBT) show --quiet --inline "$$STREAM_SUMMARY"
 
 lint: setup ## ruff (lint and format check)
 	$(BIN)/ruff check .

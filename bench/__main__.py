@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("generate", "publish")
+BENCHMARKS = ("generate", "publish", "ingest")
 
 
 def main(argv: list[str]) -> int:

@@ -1,22 +1,24 @@
-{#- The configs of a streaming materialized view, with their defaults, as one dict. -#}
+{#- The configs of a streaming materialized view (its config's meta), with their defaults,
+    as one dict. -#}
 {% macro streaming_view_settings() %}
-    {%- set source_kind = config.get('source_kind', 'kinesis') | lower -%}
+    {%- set meta = config.get('meta') or {} -%}
+    {%- set source_kind = meta.get('source_kind', 'kinesis') | lower -%}
     {%- if execute and source_kind not in ('kinesis', 'msk') -%}
         {{ exceptions.raise_compiler_error(
             model.name ~ ": source_kind must be 'kinesis' or 'msk', got '" ~ source_kind ~ "'") }}
     {%- endif -%}
-    {%- if execute and source_kind == 'msk' and not config.get('msk_cluster_arn') -%}
+    {%- if execute and source_kind == 'msk' and not meta.get('msk_cluster_arn') -%}
         {{ exceptions.raise_compiler_error(model.name ~ ": source_kind 'msk' needs msk_cluster_arn") }}
     {%- endif -%}
     {{ return({
-        'stream_name': config.get('stream_name', var('stream_name')),
+        'stream_name': meta.get('stream_name', var('stream_name')),
         'source_kind': source_kind,
-        'external_schema': config.get('external_schema', 'custpaytxn'),
-        'iam_role': config.get('iam_role', var('redshift_iam_role', 'default')),
-        'msk_cluster_arn': config.get('msk_cluster_arn'),
-        'msk_authentication': config.get('msk_authentication', 'iam') | lower,
-        'auto_refresh': config.get('auto_refresh', true),
-        'backup': config.get('backup', true),
+        'external_schema': meta.get('external_schema', 'custpaytxn'),
+        'iam_role': meta.get('iam_role', var('redshift_iam_role', 'default')),
+        'msk_cluster_arn': meta.get('msk_cluster_arn'),
+        'msk_authentication': meta.get('msk_authentication', 'iam') | lower,
+        'auto_refresh': meta.get('auto_refresh', true),
+        'backup': meta.get('backup', true),
     }) }}
 {% endmacro %}
 
@@ -25,8 +27,8 @@
     the configs that are part of its DDL. auto_refresh and the IAM role are not: they can
     change without a rebuild. -#}
 {% macro streaming_view_fingerprint(sql, settings) %}
-    {%- set without_comments = modules.re.sub('--[^\n]*', '', sql) -%}
-    {%- set normalized = modules.re.sub('\s+', ' ', without_comments).strip() -%}
+    {%- set without_comments = modules.re.sub('--[^\\n]*', '', sql) -%}
+    {%- set normalized = modules.re.sub('[\\s]+', ' ', without_comments).strip() -%}
     {%- set parts = [
         normalized,
         settings.stream_name,

@@ -1,14 +1,16 @@
 {{
     config(
         materialized='streaming_materialized_view',
-        stream_name=var('stream_name'),
-        source_kind=var('stream_source_kind', 'kinesis'),
-        external_schema=var('stream_external_schema', 'custpaytxn'),
-        iam_role=var('redshift_iam_role'),
-        msk_cluster_arn=var('msk_cluster_arn', none),
-        msk_authentication=var('msk_authentication', 'iam'),
-        auto_refresh=true,
-        backup=true,
+        meta={
+            'stream_name': var('stream_name'),
+            'source_kind': var('stream_source_kind', 'kinesis'),
+            'external_schema': var('stream_external_schema', 'custpaytxn'),
+            'iam_role': var('redshift_iam_role'),
+            'msk_cluster_arn': var('msk_cluster_arn', none),
+            'msk_authentication': var('msk_authentication', 'iam'),
+            'auto_refresh': true,
+            'backup': true,
+        },
     )
 }}
 
