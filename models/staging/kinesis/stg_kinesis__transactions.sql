@@ -14,6 +14,7 @@ stream_records as (
         tx_time_seconds,
         tx_time_days,
         _arrived_at,
+        _refreshed_at,
         _shard_id,
         _sequence_number,
         _partition_key,
@@ -34,6 +35,7 @@ transactions_deduplicated as (
         tx_time_seconds,
         tx_time_days,
         _arrived_at,
+        _refreshed_at,
         _shard_id,
         _sequence_number,
         _partition_key

@@ -1,0 +1,314 @@
+{#-
+    The 15 model inputs of each target transaction, point in time: one definition, used for
+    the training set (targets = the history) and for scoring (targets = new stream rows).
+
+    Renders CTE definitions for a model's WITH clause, the last one named ``name``:
+        with history as (...), {{ transaction_features('history', 'history', 'history') }}
+        select * from transaction_features
+
+    Arguments are relations (or CTE names) with these columns:
+      targets            transaction_id, customer_id, terminal_id, tx_datetime, tx_amount
+      customer_events    transaction_id, customer_id, tx_datetime, tx_amount: every known
+                         transaction, labelled or not; must contain the targets
+      terminal_events    transaction_id, terminal_id, tx_datetime, tx_fraud: labelled
+                         transactions only
+
+    Definitions (the Fraud Detection Handbook's), for a transaction at time T:
+      customer_id_nb_tx_<w>day_window, customer_id_avg_amount_<w>day_window: the customer's
+        transactions in (T - w days, T], the transaction itself included; transactions in
+        the same second count up to this one in (tx_datetime, transaction_id) order, as the
+        Handbook's pandas rolling window counts rows up to the current one.
+      terminal_id_nb_tx_<w>day_window, terminal_id_risk_<w>day_window: the terminal's
+        labelled transactions in (T - d - w days, T - d] with d = delay_days (labels arrive
+        late), and the share of them that were fraud (0 when there are none).
+      tx_during_weekend: Saturday or Sunday; tx_during_night: hour 0 to 6.
+
+    The windows' counts and sums come from customer_windows and terminal_windows, which
+    render differently per adapter (Redshift has only ROWS frames); the tests run both
+    renderings on DuckDB and compare them. Events are limited to what the targets' windows
+    can reach, so scoring new stream rows does not cost more as the history grows.
+-#}
+{% macro transaction_features(targets, customer_events, terminal_events, name='transaction_features', windows=[1, 7, 30], delay_days=7) %}
+{%- set longest = windows | max -%}
+{{ name }}__customer_events as (
+
+    select transaction_id, customer_id, tx_datetime, tx_amount
+    from {{ customer_events }}
+    where tx_datetime > (select {{ dbt.dateadd('day', -longest, 'min(tx_datetime)') }} from {{ targets }})
+
+),
+
+{{ name }}__terminal_events as (
+
+    select transaction_id, terminal_id, tx_datetime, tx_fraud
+    from {{ terminal_events }}
+    where
+        tx_datetime > (select {{ dbt.dateadd('day', -(delay_days + longest), 'min(tx_datetime)') }} from {{ targets }})
+        and tx_datetime <= (select {{ dbt.dateadd('day', -delay_days, 'max(tx_datetime)') }} from {{ targets }})
+
+),
+
+{{ customer_windows(name ~ '__customer_windows', name ~ '__customer_events', targets, windows) }},
+
+{{ terminal_windows(name ~ '__terminal_windows', name ~ '__terminal_events', targets, windows, delay_days) }},
+
+{{ name }} as (
+
+    select
+        targets.transaction_id,
+        targets.customer_id,
+        targets.terminal_id,
+        targets.tx_datetime,
+        targets.tx_amount,
+        {{ is_weekend('targets.tx_datetime') }} as tx_during_weekend,
+        case when extract(hour from targets.tx_datetime) <= 6 then 1 else 0 end as tx_during_night,
+        {%- for w in windows %}
+        customer_windows.nb_tx_{{ w }}day as customer_id_nb_tx_{{ w }}day_window,
+        cast(customer_windows.amount_{{ w }}day as double precision) / customer_windows.nb_tx_{{ w }}day
+            as customer_id_avg_amount_{{ w }}day_window,
+        {%- endfor %}
+        {%- for w in windows %}
+        terminal_windows.nb_tx_{{ w }}day as terminal_id_nb_tx_{{ w }}day_window,
+        case
+            when terminal_windows.nb_tx_{{ w }}day = 0 then 0
+            else cast(terminal_windows.frauds_{{ w }}day as double precision) / terminal_windows.nb_tx_{{ w }}day
+        end as terminal_id_risk_{{ w }}day_window{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ targets }} as targets
+    inner join {{ name }}__customer_windows as customer_windows
+        on targets.transaction_id = customer_windows.transaction_id
+    inner join {{ name }}__terminal_windows as terminal_windows
+        on targets.transaction_id = terminal_windows.transaction_id
+
+)
+{%- endmacro %}
+
+
+{#- 1 when a timestamp falls on Saturday or Sunday, else 0. EXTRACT(dow) is 0 (Sunday) to
+    6 (Saturday) on both Redshift and DuckDB: the walkthrough's `dow in (1, 7)` picked
+    Monday and Saturday. -#}
+{% macro is_weekend(timestamp) -%}
+    case when extract(dow from {{ timestamp }}) in (0, 6) then 1 else 0 end
+{%- endmacro %}
+
+
+{#- CTE ``cte``: per target, nb_tx_<w>day and amount_<w>day, the count and amount of its
+    customer's transactions in (T - w, T], same-second ones up to it by transaction_id. -#}
+{% macro customer_windows(cte, events, targets, windows) %}
+    {{ return(adapter.dispatch('customer_windows', 'fraud_detection')(cte, events, targets, windows)) }}
+{% endmacro %}
+
+{#- Portable (Redshift: ROWS frames only). Each target's rank and running amount among its
+    customer's transactions, minus those at the last transaction at or before T - w, found
+    with probes: rows at T - w that sort after transactions of the same instant, whose row
+    number among all rows minus their row number among probes counts the transactions
+    before them. -#}
+{% macro default__customer_windows(cte, events, targets, windows) %}
+{{ cte }}__ranked as (
+
+    select
+        transaction_id,
+        customer_id,
+        tx_datetime,
+        row_number() over (
+            partition by customer_id order by tx_datetime, transaction_id
+        ) as event_rank,
+        sum(tx_amount) over (
+            partition by customer_id
+            order by tx_datetime, transaction_id
+            rows between unbounded preceding and current row
+        ) as running_sum
+    from {{ events }}
+
+),
+
+{{ cte }}__bounds as (
+    {{ _bounds_by_probes(cte ~ '__ranked', targets, 'customer_id', windows) }}
+),
+
+{{ cte }} as (
+
+    select
+        own.transaction_id,
+        {%- for w in windows %}
+        own.event_rank - bounds.events_before_{{ w }}day as nb_tx_{{ w }}day,
+        own.running_sum - bounds.sum_before_{{ w }}day as amount_{{ w }}day{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ cte }}__ranked as own
+    inner join {{ cte }}__bounds as bounds
+        on own.transaction_id = bounds.transaction_id
+
+)
+{%- endmacro %}
+
+{#- DuckDB: RANGE frames over time, (T - w, T] as "w days minus 1 microsecond preceding"
+    (timestamps are microseconds; a plain "w days preceding" would include T - w). A RANGE
+    frame ends with all rows of the same instant, so the later ones (by transaction_id) are
+    taken back out. The var features_rendering: portable selects the default rendering. -#}
+{% macro duckdb__customer_windows(cte, events, targets, windows) %}
+{%- if var('features_rendering', 'native') == 'portable' -%}
+    {{ return(default__customer_windows(cte, events, targets, windows)) }}
+{%- endif -%}
+{{ cte }} as (
+
+    select
+        transaction_id,
+        {%- for w in windows %}
+        count(*) over window_{{ w }}day - later_same_instant as nb_tx_{{ w }}day,
+        sum(tx_amount) over window_{{ w }}day - later_same_instant_amount as amount_{{ w }}day{{ "," if not loop.last }}
+        {%- endfor %}
+    from (
+        select
+            *,
+            row_number() over same_instant - 1 as later_same_instant,
+            coalesce(sum(tx_amount) over (same_instant rows between unbounded preceding and 1 preceding), 0)
+                as later_same_instant_amount
+        from {{ events }}
+        window same_instant as (partition by customer_id, tx_datetime order by transaction_id desc)
+    ) as events_with_ties
+    window
+        {%- for w in windows %}
+        window_{{ w }}day as (
+            partition by customer_id
+            order by tx_datetime
+            range between interval {{ w }} day - interval 1 microsecond preceding and current row
+        ){{ "," if not loop.last }}
+        {%- endfor %}
+    qualify transaction_id in (select transaction_id from {{ targets }})
+
+)
+{%- endmacro %}
+
+
+{#- CTE ``cte``: per target, nb_tx_<w>day and frauds_<w>day, the count and frauds of its
+    terminal's labelled transactions in (T - d - w, T - d]. -#}
+{% macro terminal_windows(cte, events, targets, windows, delay_days) %}
+    {{ return(adapter.dispatch('terminal_windows', 'fraud_detection')(cte, events, targets, windows, delay_days)) }}
+{% endmacro %}
+
+{#- Portable (Redshift): probes at T - d and T - d - w, as for customers. -#}
+{% macro default__terminal_windows(cte, events, targets, windows, delay_days) %}
+{%- set bounds = [delay_days] -%}
+{%- for w in windows %}{% do bounds.append(delay_days + w) %}{% endfor -%}
+{{ cte }}__ranked as (
+
+    select
+        transaction_id,
+        terminal_id,
+        tx_datetime,
+        row_number() over (
+            partition by terminal_id order by tx_datetime, transaction_id
+        ) as event_rank,
+        sum(tx_fraud) over (
+            partition by terminal_id
+            order by tx_datetime, transaction_id
+            rows between unbounded preceding and current row
+        ) as running_sum
+    from {{ events }}
+
+),
+
+{{ cte }}__bounds as (
+    {{ _bounds_by_probes(cte ~ '__ranked', targets, 'terminal_id', bounds) }}
+),
+
+{{ cte }} as (
+
+    select
+        transaction_id,
+        {%- for w in windows %}
+        events_before_{{ delay_days }}day - events_before_{{ delay_days + w }}day as nb_tx_{{ w }}day,
+        sum_before_{{ delay_days }}day - sum_before_{{ delay_days + w }}day as frauds_{{ w }}day{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ cte }}__bounds
+
+)
+{%- endmacro %}
+
+{#- DuckDB: RANGE frames ending d days before each row; targets join the labelled events
+    as rows without a label, which count(tx_fraud) and sum(tx_fraud) skip. -#}
+{% macro duckdb__terminal_windows(cte, events, targets, windows, delay_days) %}
+{%- if var('features_rendering', 'native') == 'portable' -%}
+    {{ return(default__terminal_windows(cte, events, targets, windows, delay_days)) }}
+{%- endif -%}
+{{ cte }} as (
+
+    select
+        transaction_id,
+        {%- for w in windows %}
+        count(tx_fraud) over window_{{ w }}day as nb_tx_{{ w }}day,
+        coalesce(sum(tx_fraud) over window_{{ w }}day, 0) as frauds_{{ w }}day{{ "," if not loop.last }}
+        {%- endfor %}
+    from (
+        select transaction_id, terminal_id, tx_datetime, tx_fraud, 0 as is_target
+        from {{ events }}
+        where transaction_id not in (select transaction_id from {{ targets }})
+        union all
+        select
+            targets.transaction_id,
+            targets.terminal_id,
+            targets.tx_datetime,
+            events.tx_fraud,
+            1 as is_target
+        from {{ targets }} as targets
+        left join {{ events }} as events
+            on targets.transaction_id = events.transaction_id
+    ) as timeline
+    window
+        {%- for w in windows %}
+        window_{{ w }}day as (
+            partition by terminal_id
+            order by tx_datetime
+            range between interval {{ delay_days + w }} day - interval 1 microsecond preceding
+                and interval {{ delay_days }} day preceding
+        ){{ "," if not loop.last }}
+        {%- endfor %}
+    qualify is_target = 1
+
+)
+{%- endmacro %}
+
+
+{#- For each target: events_before_<b>day, how many ranked events of its partition lie at or
+    before T - b days, and sum_before_<b>day, their running sum. A probe sorts after events
+    of the same instant; its row number among all rows minus its row number among probes is
+    the count of events before it, and the running sum at that rank is their sum. -#}
+{% macro _bounds_by_probes(ranked, targets, key, bounds) %}
+    select
+        probes.transaction_id,
+        {%- for b in bounds %}
+        max(case when probes.bound_days = {{ b }} then probes.events_before end) as events_before_{{ b }}day,
+        coalesce(max(case when probes.bound_days = {{ b }} then ranked.running_sum end), 0)
+            as sum_before_{{ b }}day{{ "," if not loop.last }}
+        {%- endfor %}
+    from (
+        select
+            transaction_id,
+            {{ key }},
+            bound_days,
+            is_probe,
+            row_number() over (
+                partition by {{ key }} order by event_at, is_probe, transaction_id, bound_days
+            ) - row_number() over (
+                partition by {{ key }}, is_probe order by event_at, transaction_id, bound_days
+            ) as events_before
+        from (
+            select transaction_id, {{ key }}, tx_datetime as event_at, 0 as is_probe, 0 as bound_days
+            from {{ ranked }}
+            {%- for b in bounds %}
+            union all
+            select
+                transaction_id,
+                {{ key }},
+                {{ dbt.dateadd('day', -b, 'tx_datetime') }} as event_at,
+                1 as is_probe,
+                {{ b }} as bound_days
+            from {{ targets }}
+            {%- endfor %}
+        ) as timeline
+    ) as probes
+    left join {{ ranked }} as ranked
+        on probes.{{ key }} = ranked.{{ key }} and probes.events_before = ranked.event_rank
+    where probes.is_probe = 1
+    group by probes.transaction_id
+{%- endmacro %}

@@ -1,0 +1,53 @@
+-- Each terminal's current risk (the walkthrough's view of that name): the number of its
+-- labelled transactions in (as_of - 7 - w days, as_of - 7 days] for w = 1, 7, 30, and the
+-- share that were fraud (0 when none), as of the newest transaction known. Only the labelled
+-- history counts: labels arrive with a 7-day delay, as in the training features.
+
+with
+
+history as (
+
+    select terminal_id, tx_datetime, tx_fraud from {{ ref('cust_payment_tx_history') }}
+
+),
+
+as_of as (
+
+    select max(tx_datetime) as as_of_datetime
+    from (
+        select tx_datetime from {{ ref('cust_payment_tx_history') }}
+        union all
+        select tx_datetime from {{ ref('stg_kinesis__transactions') }}
+    ) as transactions_known
+
+),
+
+terminal_windows as (
+
+    select
+        history.terminal_id,
+        max(as_of.as_of_datetime) as as_of_datetime,
+        {%- for w in [1, 7, 30] %}
+        count(
+            case when history.tx_datetime > {{ dbt.dateadd('day', -(7 + w), 'as_of.as_of_datetime') }} then 1 end
+        ) as terminal_id_nb_tx_{{ w }}day_window,
+        coalesce(
+            avg(
+                case
+                    when history.tx_datetime > {{ dbt.dateadd('day', -(7 + w), 'as_of.as_of_datetime') }}
+                        then cast(history.tx_fraud as double precision)
+                end
+            ),
+            0
+        ) as terminal_id_risk_{{ w }}day_window{{ "," if not loop.last }}
+        {%- endfor %}
+    from history
+    cross join as_of
+    where
+        history.tx_datetime > {{ dbt.dateadd('day', -37, 'as_of.as_of_datetime') }}
+        and history.tx_datetime <= {{ dbt.dateadd('day', -7, 'as_of.as_of_datetime') }}
+    group by history.terminal_id
+
+)
+
+select * from terminal_windows
