@@ -55,16 +55,18 @@ def refresh(work_dir: Path, endpoint_url: str) -> tuple[float, float]:
 
 def main() -> None:
     raw, ingest, commands = [], [], []
-    with tempfile.TemporaryDirectory() as folder:
-        with LocalKinesis(port=4598, data_dir=Path(folder) / "kinesis") as server:
-            client = make_client(server.endpoint_url)
-            ensure_stream(client, STREAM, shards=2, create=True)
-            Publisher(client, STREAM).publish(live_records(RECORDS))
-            for run in range(RUNS):
-                raw.append(raw_loop(client))
-                per_second, command_seconds = refresh(Path(folder) / f"run{run}", server.endpoint_url)
-                ingest.append(per_second)
-                commands.append(command_seconds)
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        LocalKinesis(port=4598, data_dir=Path(folder) / "kinesis") as server,
+    ):
+        client = make_client(server.endpoint_url)
+        ensure_stream(client, STREAM, shards=2, create=True)
+        Publisher(client, STREAM).publish(live_records(RECORDS))
+        for run in range(RUNS):
+            raw.append(raw_loop(client))
+            per_second, command_seconds = refresh(Path(folder) / f"run{run}", server.endpoint_url)
+            ingest.append(per_second)
+            commands.append(command_seconds)
     raw_median, ingest_median = results.median(raw), results.median(ingest)
     results.write(
         "ingest",

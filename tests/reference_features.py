@@ -14,8 +14,8 @@ def _customer_features(transactions: pd.DataFrame) -> pd.DataFrame:
     transactions = transactions.sort_values(["TX_DATETIME", "TRANSACTION_ID"])
     transactions.index = transactions.TX_DATETIME
     for w in WINDOWS:
-        amount_sum = transactions["TX_AMOUNT"].rolling(f"{w}d").sum()
-        count = transactions["TX_AMOUNT"].rolling(f"{w}d").count()
+        amount_sum = transactions["TX_AMOUNT"].rolling(f"{w}D").sum()
+        count = transactions["TX_AMOUNT"].rolling(f"{w}D").count()
         transactions[f"CUSTOMER_ID_NB_TX_{w}DAY_WINDOW"] = list(count)
         transactions[f"CUSTOMER_ID_AVG_AMOUNT_{w}DAY_WINDOW"] = list(amount_sum / count)
     transactions.index = transactions.TRANSACTION_ID
@@ -25,11 +25,11 @@ def _customer_features(transactions: pd.DataFrame) -> pd.DataFrame:
 def _terminal_features(transactions: pd.DataFrame) -> pd.DataFrame:
     transactions = transactions.sort_values(["TX_DATETIME", "TRANSACTION_ID"])
     transactions.index = transactions.TX_DATETIME
-    frauds_delay = transactions["TX_FRAUD"].rolling(f"{DELAY}d").sum()
-    count_delay = transactions["TX_FRAUD"].rolling(f"{DELAY}d").count()
+    frauds_delay = transactions["TX_FRAUD"].rolling(f"{DELAY}D").sum()
+    count_delay = transactions["TX_FRAUD"].rolling(f"{DELAY}D").count()
     for w in WINDOWS:
-        frauds = transactions["TX_FRAUD"].rolling(f"{DELAY + w}d").sum() - frauds_delay
-        count = transactions["TX_FRAUD"].rolling(f"{DELAY + w}d").count() - count_delay
+        frauds = transactions["TX_FRAUD"].rolling(f"{DELAY + w}D").sum() - frauds_delay
+        count = transactions["TX_FRAUD"].rolling(f"{DELAY + w}D").count() - count_delay
         transactions[f"TERMINAL_ID_NB_TX_{w}DAY_WINDOW"] = list(count)
         transactions[f"TERMINAL_ID_RISK_{w}DAY_WINDOW"] = list(frauds / count)
     transactions.index = transactions.TRANSACTION_ID
@@ -38,15 +38,23 @@ def _terminal_features(transactions: pd.DataFrame) -> pd.DataFrame:
 
 def reference_features(history: pd.DataFrame) -> pd.DataFrame:
     """The 15 inputs per TRANSACTION_ID, lower-case column names as in the dbt models."""
-    frame = history[["TRANSACTION_ID", "TX_DATETIME", "CUSTOMER_ID", "TERMINAL_ID", "TX_AMOUNT", "TX_FRAUD"]].copy()
+    frame = history[
+        ["TRANSACTION_ID", "TX_DATETIME", "CUSTOMER_ID", "TERMINAL_ID", "TX_AMOUNT", "TX_FRAUD"]
+    ].copy()
     frame["TX_AMOUNT"] = frame["TX_AMOUNT"].astype(float)
     frame["TX_DURING_WEEKEND"] = (frame.TX_DATETIME.dt.weekday >= 5).astype(int)
     frame["TX_DURING_NIGHT"] = (frame.TX_DATETIME.dt.hour <= 6).astype(int)
-    customers = frame.groupby("CUSTOMER_ID", group_keys=False)[list(frame.columns)].apply(_customer_features)
-    terminals = frame.groupby("TERMINAL_ID", group_keys=False)[list(frame.columns)].apply(_terminal_features)
+    customers = frame.groupby("CUSTOMER_ID", group_keys=False)[list(frame.columns)].apply(
+        _customer_features
+    )
+    terminals = frame.groupby("TERMINAL_ID", group_keys=False)[list(frame.columns)].apply(
+        _terminal_features
+    )
     customer_columns = [c for c in customers.columns if c.startswith("CUSTOMER_ID_")]
     terminal_columns = [c for c in terminals.columns if c.startswith("TERMINAL_ID_")]
-    features = frame.set_index("TRANSACTION_ID")[["TX_AMOUNT", "TX_DURING_WEEKEND", "TX_DURING_NIGHT"]]
+    features = frame.set_index("TRANSACTION_ID")[
+        ["TX_AMOUNT", "TX_DURING_WEEKEND", "TX_DURING_NIGHT"]
+    ]
     features = features.join(customers[customer_columns]).join(terminals[terminal_columns])
     features.columns = [c.lower() for c in features.columns]
     return features.sort_index()

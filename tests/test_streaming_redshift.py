@@ -18,8 +18,10 @@ MATERIALIZATION = PROJECT_DIR / "macros/materializations/streaming_materialized_
 # Valid Redshift DDL that sqlfluff's redshift dialect cannot parse yet; checked by pattern.
 SQLFLUFF_GAPS = {
     "create_schema_msk": re.compile(
-        r"^create external schema if not exists \w+\s+from msk\s+iam_role (default|'arn:aws:iam::\d{12}:role/[\w+=,.@/-]+')"
-        r"\s+authentication (none|iam|mtls)\s+cluster_arn 'arn:aws:kafka:[\w-]+:\d{12}:cluster/[\w/-]+'$"
+        r"^create external schema if not exists \w+\s+from msk"
+        r"\s+iam_role (default|'arn:aws:iam::\d{12}:role/[\w+=,.@/-]+')"
+        r"\s+authentication (none|iam|mtls)"
+        r"\s+cluster_arn 'arn:aws:kafka:[\w-]+:\d{12}:cluster/[\w/-]+'$"
     ),
     "alter_auto_refresh": re.compile(
         r'^alter materialized view "\w+"\."\w+"\."\w+" auto refresh (yes|no)$'
@@ -47,10 +49,20 @@ def redshift(tmp_path_factory, monkeypatch_module):
     def compile_inline(template: str, *flags: str) -> tuple[bool, str]:
         messages: list[str] = []
         runner = dbtRunner(callbacks=[lambda event: messages.append(event.info.msg)])
-        result = runner.invoke([
-            "compile", "--target", "redshift", "--no-populate-cache", "--quiet",
-            "--project-dir", str(PROJECT_DIR), "--inline", template, *flags,
-        ])
+        result = runner.invoke(
+            [
+                "compile",
+                "--target",
+                "redshift",
+                "--no-populate-cache",
+                "--quiet",
+                "--project-dir",
+                str(PROJECT_DIR),
+                "--inline",
+                template,
+                *flags,
+            ]
+        )
         if not result.success:
             return False, "\n".join([*messages, str(result.exception)])
         return True, result.result.results[0].node.compiled_code
@@ -75,14 +87,15 @@ STATEMENTS_TEMPLATE = """
     'external_schema': 'custpaytxn_msk', 'iam_role': 'default',
     'msk_cluster_arn': 'arn:aws:kafka:us-east-1:123456789012:cluster/fraud/0a1b2c3d-4',
     'msk_authentication': 'iam', 'auto_refresh': false, 'backup': false} -%}
-{%- set body = 'select approximate_arrival_timestamp, kinesis_data from custpaytxn."cust-payment-txn-stream"' -%}
+{%- set body = 'select kinesis_data from custpaytxn."cust-payment-txn-stream"' -%}
+{%- set plan = redshift__streaming_view_statements -%}
 {%- set plans = {
-    'create_kinesis': redshift__streaming_view_statements('create', relation, state, kinesis, body, 'f1', none),
-    'create_msk': redshift__streaming_view_statements('create', relation, state, msk, body, 'f1', none),
-    'refresh': redshift__streaming_view_statements('refresh', relation, state, kinesis, body, 'f1', true),
-    'skip': redshift__streaming_view_statements('skip', relation, state, kinesis, body, 'f1', true),
-    'skip_auto_refresh_turned_off': redshift__streaming_view_statements('skip', relation, state, msk, body, 'f1', true),
-    'rebuild': redshift__streaming_view_statements('rebuild', relation, state, kinesis, body, 'f2', true),
+    'create_kinesis': plan('create', relation, state, kinesis, body, 'f1', none),
+    'create_msk': plan('create', relation, state, msk, body, 'f1', none),
+    'refresh': plan('refresh', relation, state, kinesis, body, 'f1', true),
+    'skip': plan('skip', relation, state, kinesis, body, 'f1', true),
+    'skip_auto_refresh_turned_off': plan('skip', relation, state, msk, body, 'f1', true),
+    'rebuild': plan('rebuild', relation, state, kinesis, body, 'f2', true),
     'state_table': [streaming_view_state_create_sql(state)],
     'mismatch_check': [streaming_view_stored_sql(state, relation)],
 } -%}
@@ -94,7 +107,10 @@ STATEMENTS_TEMPLATE = """
 def plans(redshift) -> dict[str, list[str]]:
     ok, compiled = redshift(STATEMENTS_TEMPLATE)
     assert ok, compiled
-    return {name: [" ".join(s.split()) for s in statements] for name, statements in json.loads(compiled).items()}
+    return {
+        name: [" ".join(s.split()) for s in statements]
+        for name, statements in json.loads(compiled).items()
+    }
 
 
 def test_every_statement_parses_as_redshift_sql(plans):
@@ -123,8 +139,10 @@ def test_create_issues_schema_then_view_with_auto_refresh(plans):
         "create external schema if not exists custpaytxn from kinesis "
         "iam_role 'arn:aws:iam::123456789012:role/fraud-detection-redshift'"
     )
-    assert view.startswith('create materialized view "dev"."fraud_detection"."cust_payment_tx_stream" '
-                           "backup yes auto refresh yes as select")
+    assert view.startswith(
+        'create materialized view "dev"."fraud_detection"."cust_payment_tx_stream" '
+        "backup yes auto refresh yes as select"
+    )
     assert forget.startswith("delete from") and record.startswith("insert into")
     assert "backup no auto refresh no" in plans["create_msk"][1]
 
@@ -136,8 +154,13 @@ def test_only_rebuild_drops_and_nothing_opens_a_transaction(plans):
             assert not re.match(r"^(begin|start transaction|commit|end)\b", lowered), sql
             if name != "rebuild":
                 assert "drop " not in lowered, f"{name}: {sql}"
-    assert plans["rebuild"][1] == 'drop materialized view if exists "dev"."fraud_detection"."cust_payment_tx_stream"'
-    assert plans["refresh"] == ['refresh materialized view "dev"."fraud_detection"."cust_payment_tx_stream"']
+    assert (
+        plans["rebuild"][1]
+        == 'drop materialized view if exists "dev"."fraud_detection"."cust_payment_tx_stream"'
+    )
+    assert plans["refresh"] == [
+        'refresh materialized view "dev"."fraud_detection"."cust_payment_tx_stream"'
+    ]
     assert plans["skip"] == []
 
 
@@ -161,14 +184,27 @@ def test_the_redshift_materialization_never_lets_dbt_begin_a_transaction():
         ("true", "none", [], "skip"),  # created before dbt tracked it: adopted
         ("true", "'f0'", [], "error: changed since the streaming view was created"),
         ("true", "'f1'", ["--full-refresh"], "error: refused --full-refresh"),
-        ("true", "'f1'", ["--full-refresh", "--vars", "{rebuild_streaming_views: [inline_query]}"], "rebuild"),
-        ("true", "'f0'", ["--full-refresh", "--vars", "{rebuild_streaming_views: [inline_query]}"], "rebuild"),
+        (
+            "true",
+            "'f1'",
+            ["--full-refresh", "--vars", "{rebuild_streaming_views: [inline_query]}"],
+            "rebuild",
+        ),
+        (
+            "true",
+            "'f0'",
+            ["--full-refresh", "--vars", "{rebuild_streaming_views: [inline_query]}"],
+            "rebuild",
+        ),
         ("false", "none", ["--full-refresh"], "create"),
     ],
 )
-def test_the_decision_between_create_refresh_skip_rebuild_and_refuse(redshift, exists, stored, flags, expected):
+def test_the_decision_between_create_refresh_skip_rebuild_and_refuse(
+    redshift, exists, stored, flags, expected
+):
     # The action is decided when the model runs (execute is true), never while parsing.
-    template = f"{{% if execute %}}{{{{ streaming_view_action({exists}, {stored}, 'f1', true) }}}}{{% endif %}}"
+    action = f"streaming_view_action({exists}, {stored}, 'f1', true)"
+    template = f"{{% if execute %}}{{{{ {action} }}}}{{% endif %}}"
     ok, compiled = redshift(template, *flags)
     if expected.startswith("error: "):
         assert not ok and expected.removeprefix("error: ") in compiled
@@ -180,11 +216,27 @@ def test_the_decision_between_create_refresh_skip_rebuild_and_refuse(redshift, e
 def test_every_model_compiles_offline_for_redshift_and_parses(tmp_path):
     env = base_env(tmp_path)
     done = subprocess.run(
-        [DBT, "compile", "--target", "redshift", "--no-populate-cache", "--project-dir", str(PROJECT_DIR)],
-        env=env, cwd=PROJECT_DIR, capture_output=True, text=True, timeout=300,
+        [
+            DBT,
+            "compile",
+            "--target",
+            "redshift",
+            "--no-populate-cache",
+            "--vars",
+            "{offline_compile: true}",
+            "--project-dir",
+            str(PROJECT_DIR),
+        ],
+        env=env,
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stdout[-3000:]
-    compiled = sorted(Path(env["DBT_TARGET_PATH"], "compiled", "fraud_detection", "models").rglob("*.sql"))
-    assert len(compiled) >= 4
-    for path in compiled:
-        assert parses_as_redshift(path.read_text()) == [], path.name
+    compiled = sorted(
+        Path(env["DBT_TARGET_PATH"], "compiled", "fraud_detection", "models").rglob("*.sql")
+    )
+    assert len(compiled) >= 9
+    unparsable = {path.name: parses_as_redshift(path.read_text()) for path in compiled}
+    assert {name: errors for name, errors in unparsable.items() if errors} == {}

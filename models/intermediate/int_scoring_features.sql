@@ -45,7 +45,8 @@ transactions_to_score as (
 
     select *
     from stream_transactions
-    {%- if is_incremental() %}
+    {#- is_incremental() asks the warehouse; an offline compile (var offline_compile) cannot. -#}
+    {%- if not var('offline_compile', false) and is_incremental() %}
     where _refreshed_at > (select max(_refreshed_at) from {{ this }})
     {%- endif %}
 
