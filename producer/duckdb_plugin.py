@@ -1,5 +1,7 @@
 """dbt-duckdb plugin: the local counterparts of what Redshift does inside the warehouse.
 
+Streaming ingestion:
+
 ``kinesis_records(stream, endpoint_url, positions)`` is the local streaming ingestion: it
 reads every record of every shard of a Kinesis stream after the sequence numbers in
 ``positions`` (a JSON object {shard_id: sequence_number}; shards not named are read from
@@ -8,18 +10,29 @@ stream relation. The streaming_materialized_view materialization inserts its res
 statement, so the stored rows are their own checkpoint: a refresh commits records and
 positions together, or nothing.
 
-Enabled in profiles.yml: ``plugins: [{module: producer.duckdb_plugin}]``.
+Redshift ML: ``fn_customer_cc_fd(<the 15 inputs>)`` returns 0/1 and
+``fn_customer_cc_fd_prob(...)`` the fraud probability, from the current artifact of model
+``cust_cc_txn_fd`` (see producer.fraud_model); ``fraud_model_train`` and ``fraud_model_info``
+are what the ml_model materialization calls.
+
+Enabled in profiles.yml: ``plugins: [{module: producer.duckdb_plugin, config: {models_dir: ...}}]``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import json
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
+from producer.fraud_model import FEATURES, ModelInfo, ModelStore, TrainingOptions, train
 from producer.kinesis import make_client
 
 STREAM_RECORD = (
@@ -115,20 +128,107 @@ def _read_shard(
     return rows
 
 
+def _with_feature_parameters(method):
+    """DuckDB counts a UDF's parameters: give a ``*columns`` method the 15 named inputs."""
+
+    def call(*columns: pa.Array) -> pa.Array:
+        return method(*columns)
+
+    call.__signature__ = inspect.Signature(
+        [inspect.Parameter(name, inspect.Parameter.POSITIONAL_ONLY) for name in FEATURES]
+    )
+    return call
+
+
+class FraudModelFunctions:
+    """The SQL-facing side of a locally trained model: train, describe, predict."""
+
+    def __init__(self, models_dir: Path, model_name: str):
+        self.store = ModelStore(models_dir, model_name)
+        self._loaded: tuple[int, object, ModelInfo] | None = None
+        self.connection: DuckDBPyConnection | None = None
+
+    def _model(self) -> tuple[object, ModelInfo]:
+        version = self.store.current_version()
+        if self._loaded is None or self._loaded[0] != version:
+            model, info = self.store.load()
+            self._loaded = (info.version, model, info)
+        return self._loaded[1], self._loaded[2]
+
+    def probabilities(self, *columns: pa.Array) -> pa.Array:
+        model, _ = self._model()
+        features = np.column_stack(
+            [column.to_numpy(zero_copy_only=False).astype(np.float64) for column in columns]
+        )
+        return pa.array(model.predict_proba(features)[:, 1], pa.float64())
+
+    def predictions(self, *columns: pa.Array) -> pa.Array:
+        _, info = self._model()
+        probabilities = self.probabilities(*columns).to_numpy()
+        return pa.array((probabilities >= info.threshold).astype(np.int32), pa.int32())
+
+    def train(self, training_table: str, options_json: str, fingerprint: str) -> str:
+        cursor = self.connection.cursor()  # sees committed tables only: the caller commits first
+        frame = cursor.execute(f"select * from {training_table}").df()
+        options = json.loads(options_json)
+        options = TrainingOptions(**{**options, "features": tuple(options["features"])})
+        model, info = train(frame, options, self.store.model_name)
+        info.fingerprint = fingerprint
+        return json.dumps(asdict(self.store.save(model, info)))
+
+    def info(self, _unused: str | None = None) -> str | None:
+        info = self.store.info()
+        return None if info is None else json.dumps(asdict(info))
+
+
 class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict) -> None:
         self._reader = KinesisReader()
+        models_dir = Path(plugin_config.get("models_dir", ".local/models"))
+        self._model = FraudModelFunctions(
+            models_dir, plugin_config.get("model_name", "cust_cc_txn_fd")
+        )
+        self._function = plugin_config.get("function_name", "fn_customer_cc_fd")
 
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
-        try:
-            conn.create_function(
+        self._model.connection = conn
+        inputs = ["DOUBLE"] * len(FEATURES)
+        functions = [
+            (
                 "kinesis_records",
                 self._reader.read,
                 ["VARCHAR", "VARCHAR", "VARCHAR"],
                 STREAM_RECORD,
-                side_effects=True,
-                null_handling="special",
-            )
-        except Exception as error:  # functions are per database: a second connection has it
-            if "already exists" not in str(error):
-                raise
+                {},
+            ),
+            (
+                self._function,
+                _with_feature_parameters(self._model.predictions),
+                inputs,
+                "INTEGER",
+                {"type": "arrow"},
+            ),
+            (
+                f"{self._function}_prob",
+                _with_feature_parameters(self._model.probabilities),
+                inputs,
+                "DOUBLE",
+                {"type": "arrow"},
+            ),
+            ("fraud_model_train", self._model.train, ["VARCHAR"] * 3, "VARCHAR", {}),
+            ("fraud_model_info", self._model.info, ["VARCHAR"], "VARCHAR", {}),
+        ]
+        for name, function, parameters, returns, options in functions:
+            try:
+                conn.create_function(
+                    name,
+                    function,
+                    parameters,
+                    returns,
+                    side_effects=True,
+                    null_handling="special",
+                    **options,
+                )
+            except Exception as error:  # functions are per database: a second connection has it
+                if "already exists" not in str(error):
+                    raise

@@ -10,6 +10,9 @@ import pytest
 from producer.kinesis import ensure_stream, make_client
 from producer.local_kinesis import LocalKinesis
 
+# Fixtures for offline compiles against the redshift target.
+pytest_plugins = ["tests.redshift_sql"]
+
 
 def free_port() -> int:
     with socket.socket() as probe:

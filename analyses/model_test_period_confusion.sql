@@ -1,0 +1,51 @@
+-- Predictions against the ground truth on a test period after the training window (the
+-- walkthrough's check), with the confusion matrix, precision and recall. Set the vars
+-- test_start (e.g. 7 days after training_end, for the label delay) and, optionally, test_end.
+{%- set inputs = [
+    'tx_amount', 'tx_during_weekend', 'tx_during_night',
+    'customer_id_nb_tx_1day_window', 'customer_id_avg_amount_1day_window',
+    'customer_id_nb_tx_7day_window', 'customer_id_avg_amount_7day_window',
+    'customer_id_nb_tx_30day_window', 'customer_id_avg_amount_30day_window',
+    'terminal_id_nb_tx_1day_window', 'terminal_id_risk_1day_window',
+    'terminal_id_nb_tx_7day_window', 'terminal_id_risk_7day_window',
+    'terminal_id_nb_tx_30day_window', 'terminal_id_risk_30day_window',
+] %}
+
+with
+
+test_period as (
+
+    select *
+    from {{ ref('int_training_features') }}
+    where tx_datetime >= cast('{{ var("test_start", "2018-08-08") }}' as timestamp)
+    {%- if var('test_end', none) %}
+        and tx_datetime < cast('{{ var("test_end") }}' as timestamp)
+    {%- endif %}
+
+),
+
+predicted as (
+
+    select
+        tx_fraud,
+        fn_customer_cc_fd({{ inputs | join(', ') }}) as fraud_prediction
+    from test_period
+
+),
+
+confusion as (
+
+    select
+        sum(case when tx_fraud = 1 and fraud_prediction = 1 then 1 else 0 end) as true_positives,
+        sum(case when tx_fraud = 0 and fraud_prediction = 1 then 1 else 0 end) as false_positives,
+        sum(case when tx_fraud = 1 and fraud_prediction = 0 then 1 else 0 end) as false_negatives,
+        sum(case when tx_fraud = 0 and fraud_prediction = 0 then 1 else 0 end) as true_negatives
+    from predicted
+
+)
+
+select
+    *,
+    cast(true_positives as double precision) / nullif(true_positives + false_positives, 0) as precision,
+    cast(true_positives as double precision) / nullif(true_positives + false_negatives, 0) as recall
+from confusion

@@ -1,0 +1,245 @@
+"""The local counterpart of Redshift ML's CREATE MODEL (AutoML): train candidate learners on a
+time-ordered split, pick one by the objective, tune its decision threshold, and keep the
+result as a versioned artifact that the DuckDB plugin serves as fn_customer_cc_fd.
+
+An artifact is a folder ``<models_dir>/<model_name>/v<N>/`` with ``model.pkl`` (the fitted
+scikit-learn estimator) and ``metadata.json`` (what SHOW MODEL shows); ``current`` names the
+version in use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import pickle
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+# The inputs of fn_customer_cc_fd, in the walkthrough's argument order.
+FEATURES = (
+    "tx_amount",
+    "tx_during_weekend",
+    "tx_during_night",
+    "customer_id_nb_tx_1day_window",
+    "customer_id_avg_amount_1day_window",
+    "customer_id_nb_tx_7day_window",
+    "customer_id_avg_amount_7day_window",
+    "customer_id_nb_tx_30day_window",
+    "customer_id_avg_amount_30day_window",
+    "terminal_id_nb_tx_1day_window",
+    "terminal_id_risk_1day_window",
+    "terminal_id_nb_tx_7day_window",
+    "terminal_id_risk_7day_window",
+    "terminal_id_nb_tx_30day_window",
+    "terminal_id_risk_30day_window",
+)
+TARGET = "tx_fraud"
+OBJECTIVES = ("F1", "AUC", "AP")
+LEARNERS = ("gradient_boosting", "logistic_regression")
+
+
+class ModelNotTrainedError(RuntimeError):
+    """No artifact yet: the message names the command that trains one."""
+
+
+@dataclass(frozen=True)
+class TrainingOptions:
+    features: tuple[str, ...] = FEATURES
+    target: str = TARGET
+    time_column: str = "tx_datetime"
+    objective: str = "F1"
+    learners: tuple[str, ...] = LEARNERS
+    validation_share: float = 0.2  # the latest share of the training period, by time
+    validation_gap_days: int = 7  # labels arrive late: leave a gap before validation
+    max_runtime_seconds: float = 600.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.objective.upper() not in OBJECTIVES:
+            raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}: {self.objective}")
+        unknown = set(self.learners) - set(LEARNERS)
+        if unknown:
+            raise ValueError(f"unknown learner(s): {', '.join(sorted(unknown))}")
+        if not 0 < self.validation_share < 1:
+            raise ValueError("validation_share must be between 0 and 1")
+
+
+@dataclass
+class ModelInfo:
+    """What SHOW MODEL reports, and what the artifact's metadata.json holds."""
+
+    model_name: str
+    version: int
+    state: str
+    learner: str
+    objective: str
+    validation_objective_value: float
+    validation_auc: float
+    validation_average_precision: float
+    threshold: float
+    training_start: str
+    training_end: str
+    training_rows: int
+    training_frauds: int
+    features: list[str]
+    training_seconds: float
+    fingerprint: str
+    created_at: str
+    candidates: list[dict] = field(default_factory=list)
+
+
+def make_learner(name: str, seed: int):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if name == "gradient_boosting":
+        return HistGradientBoostingClassifier(
+            max_iter=300,
+            learning_rate=0.08,
+            max_leaf_nodes=31,
+            min_samples_leaf=50,
+            l2_regularization=1.0,
+            early_stopping=False,
+            random_state=seed,
+        )
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000, C=1.0))
+
+
+def best_f1_threshold(labels: np.ndarray, scores: np.ndarray) -> tuple[float, float]:
+    """(threshold, F1) maximising F1 when predicting fraud for scores >= threshold."""
+    from sklearn.metrics import precision_recall_curve
+
+    precision, recall, thresholds = precision_recall_curve(labels, scores)
+    f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall + 1e-300), 0)
+    best = int(np.argmax(f1[:-1])) if len(thresholds) else 0
+    return (float(thresholds[best]) if len(thresholds) else 0.5), float(f1[best])
+
+
+def objective_value(objective: str, labels: np.ndarray, scores: np.ndarray) -> float:
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    if objective == "AUC":
+        return float(roc_auc_score(labels, scores))
+    if objective == "AP":
+        return float(average_precision_score(labels, scores))
+    return best_f1_threshold(labels, scores)[1]
+
+
+def time_split(frame: pd.DataFrame, options: TrainingOptions) -> tuple[np.ndarray, np.ndarray]:
+    """Boolean masks (fit, validate): validation is the latest share of the period, after a gap."""
+    times = pd.to_datetime(frame[options.time_column])
+    start, end = times.min(), times.max()
+    validation_start = end - (end - start) * options.validation_share
+    fit_end = validation_start - pd.Timedelta(days=options.validation_gap_days)
+    fit, validate = (times < fit_end).to_numpy(), (times >= validation_start).to_numpy()
+    if fit.sum() == 0 or validate.sum() == 0:
+        raise ValueError("the training period is too short for a time-ordered validation split")
+    return fit, validate
+
+
+def train(
+    frame: pd.DataFrame, options: TrainingOptions, model_name: str
+) -> tuple[object, ModelInfo]:
+    """Fit the candidates, choose by the objective on validation, refit it on everything."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    columns = (*options.features, options.target, options.time_column)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"the training data lacks column(s) {', '.join(missing)}")
+    if frame[options.target].nunique() < 2:
+        raise ValueError("the training data must hold both frauds and genuine transactions")
+    started = time.perf_counter()
+    objective = options.objective.upper()
+    features = frame[list(options.features)].to_numpy(dtype=np.float64)
+    labels = frame[options.target].to_numpy(dtype=np.int64)
+    fit, validate = time_split(frame, options)
+
+    candidates = []
+    for name in options.learners:
+        learner = make_learner(name, options.seed).fit(features[fit], labels[fit])
+        scores = learner.predict_proba(features[validate])[:, 1]
+        threshold, f1 = best_f1_threshold(labels[validate], scores)
+        candidates.append(
+            {
+                "learner": name,
+                "objective_value": objective_value(objective, labels[validate], scores),
+                "f1": f1,
+                "threshold": threshold,
+                "auc": float(roc_auc_score(labels[validate], scores)),
+                "average_precision": float(average_precision_score(labels[validate], scores)),
+            }
+        )
+        if time.perf_counter() - started > options.max_runtime_seconds:
+            break
+    chosen = max(candidates, key=lambda c: c["objective_value"])
+    model = make_learner(chosen["learner"], options.seed).fit(features, labels)
+    times = pd.to_datetime(frame[options.time_column])
+    info = ModelInfo(
+        model_name=model_name,
+        version=0,
+        state="READY",
+        learner=chosen["learner"],
+        objective=objective,
+        validation_objective_value=chosen["objective_value"],
+        validation_auc=chosen["auc"],
+        validation_average_precision=chosen["average_precision"],
+        threshold=chosen["threshold"],
+        training_start=str(times.min()),
+        training_end=str(times.max()),
+        training_rows=len(frame),
+        training_frauds=int(labels.sum()),
+        features=list(options.features),
+        training_seconds=round(time.perf_counter() - started, 3),
+        fingerprint="",
+        created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        candidates=candidates,
+    )
+    return model, info
+
+
+class ModelStore:
+    """Versioned artifacts of one model under ``models_dir / model_name``."""
+
+    def __init__(self, models_dir: Path, model_name: str):
+        self.folder = Path(models_dir) / model_name
+        self.model_name = model_name
+
+    def current_version(self) -> int | None:
+        pointer = self.folder / "current"
+        return int(pointer.read_text()) if pointer.exists() else None
+
+    def info(self) -> ModelInfo | None:
+        version = self.current_version()
+        if version is None:
+            return None
+        metadata = json.loads((self.folder / f"v{version}" / "metadata.json").read_text())
+        return ModelInfo(**metadata)
+
+    def load(self) -> tuple[object, ModelInfo]:
+        info = self.info()
+        if info is None:
+            raise ModelNotTrainedError(
+                f"no model {self.model_name} is trained yet: run `dbt run -s {self.model_name}`"
+            )
+        with (self.folder / f"v{info.version}" / "model.pkl").open("rb") as file:
+            return pickle.load(file), info
+
+    def save(self, model: object, info: ModelInfo) -> ModelInfo:
+        version = (self.current_version() or 0) + 1
+        folder = self.folder / f"v{version}"
+        folder.mkdir(parents=True, exist_ok=False)
+        info.version = version
+        with (folder / "model.pkl").open("wb") as file:
+            pickle.dump(model, file)
+        (folder / "metadata.json").write_text(json.dumps(asdict(info), indent=2) + "\n")
+        pointer = self.folder / "current.tmp"
+        pointer.write_text(f"{version}\n")
+        pointer.replace(self.folder / "current")  # atomic: readers see old or new, never half
+        return info
