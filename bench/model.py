@@ -7,8 +7,9 @@ and fn_customer_cc_fd_prob. Nothing is tuned on the test period: the learner and
 come from the model's own time-ordered validation inside the training months.
 
 Figures: test_auc_roc, test_average_precision, test_card_precision_at_100, test_f1,
-balanced_test_f1 (all test frauds and as many genuine test transactions drawn at random, the
-walkthrough's class-balanced setup), train_seconds (median of RUNS trainings) and
+balanced_test_f1 (the walkthrough's class-balanced setup: the same AutoML trained on the
+training months' frauds and as many genuine transactions drawn at random, tested on the test
+period's frauds and as many genuine ones), train_seconds (median of RUNS trainings) and
 score_rows_per_s (fn_customer_cc_fd over 1M rows in DuckDB, median of RUNS).
 Targets: AUC >= 0.87, AP >= 0.70, CP@100 >= 0.30, train < 120 s, >= 500,000 rows/s,
 balanced F1 >= 0.91.
@@ -23,12 +24,13 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pandas as pd
 
 from bench import results
 from producer.cli import main as producer
 from producer.duckdb_plugin import Plugin
 from producer.evaluation import card_precision_at_k, quality
-from producer.fraud_model import FEATURES
+from producer.fraud_model import FEATURES, TrainingOptions, train
 from tests.dbt_runner import LocalDbt
 
 RUNS = 3
@@ -36,6 +38,28 @@ TRAINING_END = "2018-08-01"
 TEST_START = "2018-08-08"
 SCORE_ROWS = 1_000_000
 INPUTS = ", ".join(FEATURES)
+
+
+def balanced_sample(frame, rng: np.random.Generator):
+    frauds = frame[frame.tx_fraud == 1]
+    genuine = frame[frame.tx_fraud == 0].sample(n=len(frauds), random_state=rng.integers(2**31))
+    return pd.concat([frauds, genuine]).sort_values("tx_datetime", kind="stable")
+
+
+def balanced_setup(connection) -> dict[str, float]:
+    """The walkthrough's setup: train and test on class-balanced samples."""
+    rng = np.random.default_rng(0)
+    columns = f"tx_datetime, tx_fraud, {INPUTS}"
+    training = connection.execute(
+        f"select {columns} from int_training_features where tx_datetime < '{TRAINING_END}'"
+    ).df()
+    test = connection.execute(
+        f"select {columns} from int_training_features where tx_datetime >= '{TEST_START}'"
+    ).df()
+    model, info = train(balanced_sample(training, rng), TrainingOptions(), "balanced")
+    test = balanced_sample(test, rng)
+    scores = model.predict_proba(test[list(FEATURES)].to_numpy(np.float64))[:, 1]
+    return quality(test["tx_fraud"].to_numpy(), scores, (scores >= info.threshold).astype(int))
 
 
 def main() -> None:

@@ -169,7 +169,9 @@ class FraudModelFunctions:
 
     def train(self, training_table: str, options_json: str, fingerprint: str) -> str:
         cursor = self.connection.cursor()  # sees committed tables only: the caller commits first
-        frame = cursor.execute(f"select * from {training_table}").df()
+        # A fixed row order: the same data then trains the same model (DuckDB's CREATE TABLE AS
+        # keeps no order, and the learners bin and split on a sample of rows).
+        frame = cursor.execute(f"select * from {training_table} order by all").df()
         options = json.loads(options_json)
         options = TrainingOptions(**{**options, "features": tuple(options["features"])})
         model, info = train(frame, options, self.store.model_name)

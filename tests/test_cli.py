@@ -269,3 +269,26 @@ def test_given_up_records_are_written_and_exit_1(
     [line] = failed.read_text().splitlines()
     assert json.loads(line)["error_code"] == "RecordTooLarge"
     assert "1 records given up" in capsys.readouterr().err
+
+
+def test_sigterm_sends_what_is_in_flight_then_summarises(kinesalite, kinesis_client, stream_name, tmp_path):
+    import signal
+    import time
+
+    labels = tmp_path / "labels.csv"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "producer", "stream", "--stream", stream_name,
+         "--endpoint-url", kinesalite.endpoint_url, "--customers", "200", "--terminals", "400",
+         "--rate", "400", "--duration", "60", "--labels-out", str(labels)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (not labels.exists() or labels.stat().st_size < 2_000):
+        time.sleep(0.1)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "stopping: sending what is in flight" in err
+    sent = int(out.split("sent ")[1].split(" records")[0].replace(",", ""))
+    generated = len(list(csv.DictReader(labels.open())))
+    assert 0 < sent == generated == len(all_payloads(kinesis_client, stream_name))
