@@ -283,19 +283,18 @@ def _stream(args: argparse.Namespace) -> int:
                 size = chunk if total is None else min(chunk, total - made)
                 batch = simulator.take(size, dt.datetime.now(dt.UTC))
                 tx = batch.transactions
-                labels.writerows(
-                    zip(
-                        tx.transaction_id.tolist(),
-                        tx.tx_fraud.tolist(),
-                        tx.tx_fraud_scenario.tolist(),
-                        strict=True,
-                    )
-                )
+                truth = zip(tx.tx_fraud.tolist(), tx.tx_fraud_scenario.tolist(), strict=True)
                 made += size
-                yield from encode_live(batch.created_at, tx)
+                # A label is written as its record is handed to the publisher, which sends
+                # every record it took, even when stopped: labels and stream stay in step.
+                for record, (fraud, scenario) in zip(
+                    encode_live(batch.created_at, tx), truth, strict=True
+                ):
+                    labels.writerow((record.transaction_id, fraud, scenario))
+                    yield record
 
         stats = _publish(args, publisher, live_records(), args.rate, total)
-    print(f"labels of every generated transaction appended to {args.labels_out}")
+    print(f"labels of every published transaction appended to {args.labels_out}")
     return _finish(args, stats)
 
 

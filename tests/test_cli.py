@@ -271,16 +271,37 @@ def test_given_up_records_are_written_and_exit_1(
     assert "1 records given up" in capsys.readouterr().err
 
 
-def test_sigterm_sends_what_is_in_flight_then_summarises(kinesalite, kinesis_client, stream_name, tmp_path):
+def test_sigterm_sends_what_is_in_flight_then_summarises(
+    kinesalite, kinesis_client, stream_name, tmp_path
+):
     import signal
     import time
 
     labels = tmp_path / "labels.csv"
     process = subprocess.Popen(
-        [sys.executable, "-m", "producer", "stream", "--stream", stream_name,
-         "--endpoint-url", kinesalite.endpoint_url, "--customers", "200", "--terminals", "400",
-         "--rate", "400", "--duration", "60", "--labels-out", str(labels)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "producer",
+            "stream",
+            "--stream",
+            stream_name,
+            "--endpoint-url",
+            kinesalite.endpoint_url,
+            "--customers",
+            "200",
+            "--terminals",
+            "400",
+            "--rate",
+            "400",
+            "--duration",
+            "60",
+            "--labels-out",
+            str(labels),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and (not labels.exists() or labels.stat().st_size < 2_000):
