@@ -66,7 +66,7 @@ demo: setup ## the main job, end to end, on this machine
 	trap '$(BIN)/python -m producer local-kinesis stop' EXIT; \
 	$(BIN)/python -m producer stream --endpoint-url $(KINESIS_URL) \
 		--rate $(DEMO_RATE) --duration $(DEMO_SECONDS) --labels-out $(DATA_DIR)/live_labels.csv; \
-	KINESIS_ENDPOINT_URL=$(KINESIS_URL) $(DBT) build --select cust_payment_tx_stream+; \
+	KINESIS_ENDPOINT_URL=$(KINESIS_URL) $(DBT) build --select path:models/staging/kinesis; \
 	$(DBT) show --quiet --inline "$$STREAM_SUMMARY"
 
 lint: setup ## ruff (lint and format check)

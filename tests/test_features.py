@@ -141,10 +141,7 @@ def test_scoring_the_stream_gives_the_training_features(
     result = dbt.run(
         "run",
         "-s",
-        "cust_payment_tx_history",
-        "cust_payment_tx_stream+",
-        "--exclude",
-        "int_training_features",
+        "+int_scoring_features",
         vars=f"history_path: '{history}', features_rendering: {rendering}",
     )
     assert result.returncode == 0, result.output[-3000:]

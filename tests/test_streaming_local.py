@@ -17,7 +17,7 @@ from tests.conftest import free_port
 from tests.dbt_runner import LocalDbt
 
 VIEW = "cust_payment_tx_stream"
-STAGING = "cust_payment_tx_stream+"  # the view and the staging models on it
+STAGING = "path:models/staging/kinesis"  # the view and the staging models on it
 
 
 @pytest.fixture
