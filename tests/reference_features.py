@@ -42,7 +42,7 @@ def reference_features(history: pd.DataFrame) -> pd.DataFrame:
         ["TRANSACTION_ID", "TX_DATETIME", "CUSTOMER_ID", "TERMINAL_ID", "TX_AMOUNT", "TX_FRAUD"]
     ].copy()
     frame["TX_AMOUNT"] = frame["TX_AMOUNT"].astype(float)
-    frame["TX_DURING_WEEKEND"] = (frame.TX_DATETIME.dt.weekday >= 5).astype(int)
+    frame["TX_DURING_WEEKEND"] = (frame.TX_DATETIME.dt.day_of_week >= 5).astype(int)
     frame["TX_DURING_NIGHT"] = (frame.TX_DATETIME.dt.hour <= 6).astype(int)
     customers = frame.groupby("CUSTOMER_ID", group_keys=False)[list(frame.columns)].apply(
         _customer_features
