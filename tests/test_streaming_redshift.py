@@ -31,7 +31,7 @@ SQLFLUFF_GAPS = {
 STATEMENTS_TEMPLATE = """
 {%- set relation = api.Relation.create(database='dev', schema='fraud_detection',
     identifier='cust_payment_tx_stream', type='materialized_view') -%}
-{%- set state = streaming_view_state_relation(relation) -%}
+{%- set state = definition_state_relation(relation) -%}
 {%- set kinesis = {'stream_name': 'cust-payment-txn-stream', 'source_kind': 'kinesis',
     'external_schema': 'custpaytxn', 'iam_role': var('redshift_iam_role'), 'msk_cluster_arn': none,
     'msk_authentication': 'iam', 'auto_refresh': true, 'backup': true} -%}
@@ -48,8 +48,8 @@ STATEMENTS_TEMPLATE = """
     'skip': plan('skip', relation, state, kinesis, body, 'f1', true),
     'skip_auto_refresh_turned_off': plan('skip', relation, state, msk, body, 'f1', true),
     'rebuild': plan('rebuild', relation, state, kinesis, body, 'f2', true),
-    'state_table': [streaming_view_state_create_sql(state)],
-    'mismatch_check': [streaming_view_stored_sql(state, relation)],
+    'state_table': [definition_state_create_sql(state)],
+    'mismatch_check': [definition_state_stored_sql(state, relation)],
 } -%}
 {{ tojson(plans) }}
 """

@@ -20,14 +20,14 @@
 
 {% materialization ml_model, adapter='redshift' %}
     {%- set settings = ml_model_settings() -%}
-    {%- set state = streaming_view_state_relation(this) -%}
+    {%- set state = definition_state_relation(this) -%}
     {%- set fingerprint = ml_model_fingerprint(sql, settings) -%}
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
     {% call statement('create_state', auto_begin=False) %}
-        {{ streaming_view_state_create_sql(state) }}
+        {{ definition_state_create_sql(state) }}
     {% endcall %}
-    {%- set stored = streaming_view_stored(state, this) -%}
+    {%- set stored = definition_state_stored(state, this) -%}
     {%- if stored[0] == fingerprint and not ml_model_retrain_requested() -%}
         {{ log(model.name ~ ": the model is current (training SQL and options unchanged)", info=true) }}
         {{ return({'relations': []}) }}
@@ -40,8 +40,8 @@
     {%- endfor %}
     {{ redshift__ml_model_wait(this, settings) }}
     {% call statement('record_state', auto_begin=False) %}
-        {{ streaming_view_state_forget_sql(state, this) }};
-        {{ streaming_view_state_record_sql(state, this, fingerprint, false) }}
+        {{ definition_state_forget_sql(state, this) }};
+        {{ definition_state_record_sql(state, this, fingerprint, false) }}
     {% endcall %}
 
     {{ run_hooks(post_hooks, inside_transaction=False) }}

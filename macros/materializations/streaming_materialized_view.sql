@@ -22,14 +22,14 @@
     {%- set target_relation = this.incorporate(type='materialized_view') -%}
     {%- set existing_relation = load_cached_relation(this) -%}
     {%- set settings = streaming_view_settings() -%}
-    {%- set state = streaming_view_state_relation(this) -%}
+    {%- set state = definition_state_relation(this) -%}
     {%- set fingerprint = streaming_view_fingerprint(sql, settings) -%}
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
     {% call statement('create_state', auto_begin=False) %}
-        {{ streaming_view_state_create_sql(state) }}
+        {{ definition_state_create_sql(state) }}
     {% endcall %}
-    {%- set stored = streaming_view_stored(state, this) -%}
+    {%- set stored = definition_state_stored(state, this) -%}
     {%- set action = streaming_view_action(
         existing_relation is not none, stored[0], fingerprint, settings.auto_refresh) -%}
     {%- set statements = redshift__streaming_view_statements(
@@ -56,15 +56,15 @@
             {%- do statements.append("drop materialized view if exists " ~ relation) -%}
         {%- endif -%}
         {%- do statements.append(redshift__create_streaming_view_sql(relation, settings, sql)) -%}
-        {%- do statements.append(streaming_view_state_forget_sql(state, relation)) -%}
-        {%- do statements.append(streaming_view_state_record_sql(state, relation, fingerprint, settings.auto_refresh)) -%}
+        {%- do statements.append(definition_state_forget_sql(state, relation)) -%}
+        {%- do statements.append(definition_state_record_sql(state, relation, fingerprint, settings.auto_refresh)) -%}
     {%- else -%}
         {%- if stored_auto_refresh is not none and stored_auto_refresh != settings.auto_refresh -%}
             {#- AUTO REFRESH is the one property ALTER can change on a streaming view. -#}
             {%- do statements.append(
                 "alter materialized view " ~ relation ~ " auto refresh " ~ ("yes" if settings.auto_refresh else "no")) -%}
-            {%- do statements.append(streaming_view_state_forget_sql(state, relation)) -%}
-            {%- do statements.append(streaming_view_state_record_sql(state, relation, fingerprint, settings.auto_refresh)) -%}
+            {%- do statements.append(definition_state_forget_sql(state, relation)) -%}
+            {%- do statements.append(definition_state_record_sql(state, relation, fingerprint, settings.auto_refresh)) -%}
         {%- endif -%}
         {%- if action == 'refresh' -%}
             {%- do statements.append("refresh materialized view " ~ relation) -%}
@@ -103,15 +103,15 @@ as
     {%- set target_relation = this.incorporate(type='table') -%}
     {%- set existing_relation = load_cached_relation(this) -%}
     {%- set settings = streaming_view_settings() -%}
-    {%- set state = streaming_view_state_relation(this) -%}
+    {%- set state = definition_state_relation(this) -%}
     {%- set fingerprint = streaming_view_fingerprint(sql, settings) -%}
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
     {% call statement('create_state') %}
-        {{ streaming_view_state_create_sql(state) }}
+        {{ definition_state_create_sql(state) }}
     {% endcall %}
-    {%- set stored = streaming_view_stored(state, this) -%}
+    {%- set stored = definition_state_stored(state, this) -%}
     {#- A dbt run is the local REFRESH MATERIALIZED VIEW: never skipped for auto refresh. -#}
     {%- set action = streaming_view_action(existing_relation is not none, stored[0], fingerprint, false) -%}
     {{ log(model.name ~ ": " ~ action, info=true) }}
@@ -145,8 +145,8 @@ as
             {{ sql }}
         {% endcall %}
         {% call statement('record_state') %}
-            {{ streaming_view_state_forget_sql(state, this) }};
-            {{ streaming_view_state_record_sql(state, this, fingerprint, settings.auto_refresh) }}
+            {{ definition_state_forget_sql(state, this) }};
+            {{ definition_state_record_sql(state, this, fingerprint, settings.auto_refresh) }}
         {% endcall %}
     {%- endif %}
 
