@@ -104,23 +104,7 @@
     number among all rows minus their row number among probes counts the transactions
     before them. -#}
 {% macro default__customer_windows(cte, events, targets, windows) %}
-{{ cte }}__ranked as (
-
-    select
-        transaction_id,
-        customer_id,
-        tx_datetime,
-        row_number() over (
-            partition by customer_id order by tx_datetime, transaction_id
-        ) as event_rank,
-        sum(tx_amount) over (
-            partition by customer_id
-            order by tx_datetime, transaction_id
-            rows between unbounded preceding and current row
-        ) as running_sum
-    from {{ events }}
-
-),
+{{ _ranked_events(cte ~ '__ranked', events, 'customer_id', 'tx_amount') }},
 
 {{ cte }}__bounds as (
     {{ _bounds_by_probes(cte ~ '__ranked', targets, 'customer_id', windows) }}
@@ -190,23 +174,7 @@
 {% macro default__terminal_windows(cte, events, targets, windows, delay_days) %}
 {%- set bounds = [delay_days] -%}
 {%- for w in windows %}{% do bounds.append(delay_days + w) %}{% endfor -%}
-{{ cte }}__ranked as (
-
-    select
-        transaction_id,
-        terminal_id,
-        tx_datetime,
-        row_number() over (
-            partition by terminal_id order by tx_datetime, transaction_id
-        ) as event_rank,
-        sum(tx_fraud) over (
-            partition by terminal_id
-            order by tx_datetime, transaction_id
-            rows between unbounded preceding and current row
-        ) as running_sum
-    from {{ events }}
-
-),
+{{ _ranked_events(cte ~ '__ranked', events, 'terminal_id', 'tx_fraud') }},
 
 {{ cte }}__bounds as (
     {{ _bounds_by_probes(cte ~ '__ranked', targets, 'terminal_id', bounds) }}
@@ -264,6 +232,29 @@
         ){{ "," if not loop.last }}
         {%- endfor %}
     qualify is_target = 1
+
+)
+{%- endmacro %}
+
+
+{#- CTE ``cte``: the events ranked per key (customer or terminal) in (tx_datetime,
+    transaction_id) order, with the running sum of a measure (amount or fraud flag). -#}
+{% macro _ranked_events(cte, events, key, measure) %}
+{{ cte }} as (
+
+    select
+        transaction_id,
+        {{ key }},
+        tx_datetime,
+        row_number() over (
+            partition by {{ key }} order by tx_datetime, transaction_id
+        ) as event_rank,
+        sum({{ measure }}) over (
+            partition by {{ key }}
+            order by tx_datetime, transaction_id
+            rows between unbounded preceding and current row
+        ) as running_sum
+    from {{ events }}
 
 )
 {%- endmacro %}
