@@ -8,7 +8,6 @@ under 2 s."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import tempfile
 import time
 from pathlib import Path
@@ -30,9 +29,7 @@ NEW_TRANSACTIONS = 10_000
 def model_seconds(dbt: LocalDbt, model: str, vars: str) -> float:
     result = dbt.run("run", "-s", model, vars=vars)
     assert result.returncode == 0, result.output[-2000:]
-    run_results = json.loads(Path(dbt.env["DBT_TARGET_PATH"], "run_results.json").read_text())
-    [timing] = run_results["results"]
-    return timing["execution_time"]
+    return dbt.last_model_seconds()
 
 
 def main() -> None:

@@ -3,6 +3,7 @@ for Redshift (compile only: no cluster is reachable, and none is contacted)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -71,6 +72,12 @@ class LocalDbt:
             timeout=timeout,
         )
         return DbtResult(done.returncode, done.stdout + done.stderr)
+
+    def last_model_seconds(self) -> float:
+        """dbt's own execution time of the single model the last command ran."""
+        run_results = json.loads(Path(self.env["DBT_TARGET_PATH"], "run_results.json").read_text())
+        [result] = run_results["results"]
+        return result["execution_time"]
 
     def query(self, sql: str) -> list[tuple]:
         import duckdb
