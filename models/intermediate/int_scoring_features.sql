@@ -47,7 +47,11 @@ transactions_to_score as (
     from stream_transactions
     {#- is_incremental() asks the warehouse; an offline compile (var offline_compile) cannot. -#}
     {%- if not var('offline_compile', false) and is_incremental() %}
-    where _refreshed_at > (select max(_refreshed_at) from {{ this }})
+    -- coalesce: a first run over an empty stream leaves this table empty, and `> null`
+    -- would then never be true.
+    where _refreshed_at > (
+        select coalesce(max(_refreshed_at), cast('1900-01-01' as timestamp)) from {{ this }}
+    )
     {%- endif %}
 
 ),
