@@ -1,7 +1,9 @@
 {#- The walkthrough's fraud model: Redshift ML's CREATE MODEL on Redshift, the in-process
     AutoML counterpart locally; either way its prediction function is fn_customer_cc_fd with
     the 15 inputs below, in this order. The training window can be bounded with the vars
-    training_start and training_end (timestamps; default: the whole labelled history). -#}
+    training_start and training_end (timestamps; default: the whole labelled history).
+    Redshift ML samples a training set larger than MAX_CELLS (default 1,000,000 cells; the
+    default world's is about 28M): the var model_max_cells raises it. -#}
 {{
     config(
         materialized='ml_model',
@@ -34,6 +36,8 @@
             's3_bucket': var('redshift_ml_s3_bucket', ''),
             's3_garbage_collect': true,
             'max_runtime': var('model_max_runtime', 5400),
+            'max_cells': var('model_max_cells', none),
+            'kms_key_id': var('model_kms_key_id', none),
         },
     )
 }}
