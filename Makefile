@@ -17,17 +17,9 @@ export DBT_VERSION_CHECK := false
 KINESIS_PORT ?= 4567
 KINESIS_URL := http://127.0.0.1:$(KINESIS_PORT)
 DATA_DIR := data
-DEMO_RATE ?= 500
-DEMO_SECONDS ?= 10
-DBT := $(BIN)/dbt
-define STREAM_SUMMARY
-select
-    (select count(*) from {{ ref('cust_payment_tx_stream') }}) as records_ingested,
-    (select count(*) from {{ ref('stg_kinesis__transactions') }}) as transactions,
-    (select count(*) from {{ ref('stg_kinesis__rejects') }}) as rejects,
-    (select max(_arrived_at) from {{ ref('stg_kinesis__transactions') }}) as newest_arrival
-endef
-export STREAM_SUMMARY
+DEMO_RATE ?= 300
+DEMO_SECONDS ?= 60
+DEMO_INTERVAL ?= 2
 
 .PHONY: help setup demo test bench lint lock clean kinesis-start kinesis-stop
 
@@ -60,14 +52,9 @@ kinesis-start: setup ## start the local Kinesis on 127.0.0.1:$(KINESIS_PORT)
 kinesis-stop: ## stop the local Kinesis
 	$(BIN)/python -m producer local-kinesis stop
 
-demo: setup ## the main job, end to end, on this machine
-	$(BIN)/python -m producer generate --out $(DATA_DIR)
-	$(BIN)/python -m producer local-kinesis start --port $(KINESIS_PORT)
-	trap '$(BIN)/python -m producer local-kinesis stop' EXIT; \
-	$(BIN)/python -m producer stream --endpoint-url $(KINESIS_URL) \
-		--rate $(DEMO_RATE) --duration $(DEMO_SECONDS) --labels-out $(DATA_DIR)/live_labels.csv; \
-	KINESIS_ENDPOINT_URL=$(KINESIS_URL) $(DBT) build --select path:models/staging/kinesis; \
-	$(DBT) show --quiet --inline "$$STREAM_SUMMARY"
+demo: setup ## the main job end to end: stream, refresh, score, alert; summary and report
+	$(BIN)/python -m producer demo --rate $(DEMO_RATE) --duration $(DEMO_SECONDS) \
+		--interval $(DEMO_INTERVAL) --port $(KINESIS_PORT) --data-dir $(DATA_DIR) --out reports
 
 lint: setup ## ruff (lint and format check)
 	$(BIN)/ruff check .
@@ -83,4 +70,4 @@ lock: ## recompile requirements.lock from requirements.in
 	$(BIN)/uv pip compile --quiet --python-version 3.11 --generate-hashes requirements.in -o requirements.lock
 
 clean: ## remove local state (DuckDB file, Kinesis data, generated data); keeps the venv
-	rm -rf .local $(DATA_DIR) target logs
+	rm -rf .local $(DATA_DIR) reports target logs

@@ -1,4 +1,4 @@
-"""Command line: ``python -m producer generate|stream|replay|local-kinesis``.
+"""Command line: ``python -m producer generate|stream|replay|local-kinesis|detect|alerts|demo``.
 
 ``main(argv)`` returns the exit code: 0 done, 1 some records were given up, 2 bad input or
 an unusable stream or endpoint (one line on stderr, no traceback).
@@ -10,6 +10,7 @@ import argparse
 import csv
 import datetime as dt
 import json
+import os
 import signal
 import sys
 import time
@@ -96,7 +97,10 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from None
 
 
-def _add_world_arguments(parser: argparse.ArgumentParser) -> None:
+def _add_world_arguments(
+    parser: argparse.ArgumentParser, start_help: str = f"default {WorldConfig().start_date}"
+) -> None:
+    """The world's flags; ``start_help`` says what a missing --start-date means."""
     world = parser.add_argument_group(
         "world (the same values give the same customers and terminals)"
     )
@@ -112,8 +116,7 @@ def _add_world_arguments(parser: argparse.ArgumentParser) -> None:
     world.add_argument(
         "--start-date",
         type=_date,
-        default=defaults.start_date,
-        help="first day of the history, UTC (default %(default)s)",
+        help=f"first day of the history, UTC ({start_help})",
     )
     world.add_argument("--seed", type=_non_negative_int, default=defaults.seed)
 
@@ -206,13 +209,161 @@ def _parser() -> argparse.ArgumentParser:
     kinesis.add_argument("--port", type=_positive_int, default=local_kinesis.DEFAULT_PORT)
     kinesis.add_argument("--data-dir", type=Path, default=local_kinesis.DEFAULT_DATA_DIR)
     kinesis.set_defaults(handler=_local_kinesis)
+
+    detect = commands.add_parser(
+        "detect", help="the auto-refresh loop: refresh, score and alert every few seconds"
+    )
+    _add_dbt_arguments(detect)
+    _add_alert_arguments(detect)
+    detect.add_argument(
+        "--interval",
+        type=_positive_float,
+        default=2.0,
+        help="seconds from one cycle's start to the next (default %(default)s)",
+    )
+    detect.add_argument(
+        "--duration", type=_positive_float, help="stop after this many seconds (default: Ctrl-C)"
+    )
+    detect.set_defaults(handler=_detect)
+
+    alerts = commands.add_parser(
+        "alerts", help="deliver the alerts queued since the last delivery, once"
+    )
+    _add_dbt_arguments(alerts)
+    _add_alert_arguments(alerts)
+    alerts.set_defaults(handler=_alerts)
+
+    demo = commands.add_parser("demo", help="the main job end to end, with a summary and report")
+    _add_world_arguments(demo, start_help="default: --days before today, so it ends today")
+    demo.add_argument("--days", type=_positive_int, default=183, help="days of history")
+    demo.add_argument("--rate", type=_positive_float, default=300.0, help="transactions/s")
+    demo.add_argument("--duration", type=_positive_float, default=60.0, help="seconds to stream")
+    demo.add_argument(
+        "--interval", type=_positive_float, default=2.0, help="seconds between refreshes"
+    )
+    demo.add_argument("--out", type=Path, default=Path("reports"), help="summary and report")
+    demo.add_argument("--data-dir", type=Path, default=Path("data"), help="generated world")
+    demo.add_argument("--port", type=_positive_int, default=local_kinesis.DEFAULT_PORT)
+    demo.add_argument("--kinesis-dir", type=Path, default=local_kinesis.DEFAULT_DATA_DIR)
+    demo.set_defaults(handler=_demo)
     return parser
+
+
+def _add_dbt_arguments(parser: argparse.ArgumentParser) -> None:
+    dbt = parser.add_argument_group("dbt")
+    dbt.add_argument("--target", help="dbt target (default: the profile's, local)")
+    dbt.add_argument("--vars", type=_json_object, default={}, help="dbt vars, as JSON")
+
+
+def _add_alert_arguments(parser: argparse.ArgumentParser) -> None:
+    sinks = parser.add_argument_group("alert sinks (the terminal is always one)")
+    sinks.add_argument("--alerts-out", type=Path, help="append alerts to this JSON-lines file")
+    sinks.add_argument(
+        "--sns-topic-arn",
+        default=os.environ.get("FRAUD_ALERTS_SNS_TOPIC_ARN"),
+        help="publish alerts to this SNS topic (default: $FRAUD_ALERTS_SNS_TOPIC_ARN)",
+    )
+    sinks.add_argument("--region", help="AWS region of the SNS topic")
+    sinks.add_argument("--profile", help="AWS named profile")
+    sinks.add_argument(
+        "--alert-state",
+        type=Path,
+        default=Path(".local/alerts_state.json"),
+        help="where the newest delivered alert is remembered (default %(default)s)",
+    )
+
+
+def _json_object(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not JSON: {text}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"not a JSON object: {text}")
+    return value
 
 
 # -- commands ---------------------------------------------------------------------------------
 
 
+def _delivery(args: argparse.Namespace):
+    from producer.alerts import AlertDelivery, DeliveryState, JsonLinesSink, SnsSink, TerminalSink
+
+    sinks = [TerminalSink(sys.stdout)]
+    if args.alerts_out is not None:
+        sinks.append(JsonLinesSink(args.alerts_out))
+    if args.sns_topic_arn:
+        import boto3
+
+        session = boto3.Session(profile_name=args.profile, region_name=args.region)
+        sinks.append(SnsSink(session.client("sns"), args.sns_topic_arn))
+    return AlertDelivery(sinks, DeliveryState(args.alert_state))
+
+
+def _dbt_session(args: argparse.Namespace):
+    from producer.dbt_session import DbtSession
+    from producer.demo import profiles_dir
+
+    return DbtSession(target=args.target, vars=args.vars, profiles_dir=profiles_dir())
+
+
+def _detect(args: argparse.Namespace) -> int:
+    from producer.detect import run_loop
+
+    dbt = _dbt_session(args)
+    dbt.runner()  # parse the project first: --duration counts refresh time only
+    delivery = _delivery(args)
+    stop = _StopFlag()
+    deadline = None if args.duration is None else time.monotonic() + args.duration
+    previous = {sig: signal.signal(sig, stop.handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        stats = run_loop(
+            dbt,
+            delivery,
+            args.interval,
+            lambda: stop() or (deadline is not None and time.monotonic() >= deadline),
+        )
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    cycles = sorted(stats.cycle_seconds)
+    median = cycles[len(cycles) // 2] if cycles else 0.0
+    print(
+        f"{stats.cycles:,} refresh cycles (median {median:.2f} s), {stats.alerts:,} alerts raised",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _alerts(args: argparse.Namespace) -> int:
+    delivered = _delivery(args).deliver(_dbt_session(args).query)
+    print(f"{len(delivered):,} alerts delivered", file=sys.stderr)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from producer.demo import DemoConfig, run_demo
+
+    start = args.start_date or dt.datetime.now(dt.UTC).date() - dt.timedelta(days=args.days)
+    args.start_date = start
+    return run_demo(
+        DemoConfig(
+            world=_world_config(args),
+            days=args.days,
+            rate=args.rate,
+            duration=args.duration,
+            interval=args.interval,
+            out=args.out,
+            data_dir=args.data_dir,
+            port=args.port,
+            kinesis_dir=args.kinesis_dir,
+        )
+    )
+
+
 def _world_config(args: argparse.Namespace) -> WorldConfig:
+    if args.start_date is None:
+        args.start_date = WorldConfig().start_date
     return WorldConfig(
         customers=args.customers,
         terminals=args.terminals,

@@ -100,8 +100,14 @@ class DbtSession:
 
 
 def _text(error: BaseException | None) -> str:
-    text = str(error or "").strip()
-    return text or type(error).__name__
+    """The error's message and those of its causes (dbt wraps adapter errors)."""
+    parts: list[str] = []
+    while error is not None and len(parts) < 5:
+        text = str(error).strip() or type(error).__name__
+        if text not in parts:
+            parts.append(text)
+        error = error.__cause__ or error.__context__
+    return ": ".join(parts)
 
 
 def _failure(result) -> str:

@@ -39,7 +39,9 @@ def _held_by_another_process(error: DbtError) -> bool:
 def refresh_once(dbt: DbtSession, delivery: AlertDelivery | None, stats: CycleStats) -> None:
     """One cycle: refresh and score, then deliver what was queued."""
     started = time.monotonic()
-    dbt.run(["run", "--selector", SELECTOR], quiet=True)
+    # Silent: a failure comes back as a DbtError (the loop retries a busy file, else stops
+    # with the message); dbt's log file (logs/dbt.log) keeps the details.
+    dbt.run(["run", "--selector", SELECTOR, "--log-level", "none"], quiet=False)
     if delivery is not None:
         stats.alerts += len(delivery.deliver(dbt.query))
     stats.cycles += 1

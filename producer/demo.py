@@ -1,0 +1,221 @@
+"""`make demo`: the main job end to end on this machine, then a summary and a report.
+
+1. starts the local Kinesis (127.0.0.1) and creates the stream;
+2. generates the world with its history ending today, loads history and customer_info,
+   builds the features, trains the model (a current one is reused) and runs the dbt tests;
+3. streams live transactions (a `python -m producer stream` process) while the auto-refresh
+   loop refreshes the streaming view every few seconds and scores what arrived;
+4. raises each alert once: the terminal and `<out>/alerts.jsonl`;
+5. prints the summary: published, ingested, rejected, alerts, live precision and recall,
+   freshness latency; 6. writes `<out>/report.html` with its figures;
+7. stops the stream and the local Kinesis, also on Ctrl-C.
+
+The model is trained on the first two thirds of the history (four months of the default
+183 days) so that the rest, after the 7-day label delay, is a true test period for the report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from producer import local_kinesis
+from producer.alerts import AlertDelivery, DeliveryState, JsonLinesSink, TerminalSink
+from producer.dbt_session import PROJECT_DIR, DbtSession
+from producer.detect import CycleStats, refresh_once, run_loop
+from producer.kinesis import ensure_stream, make_client
+from producer.report import (
+    LiveRun,
+    format_summary,
+    summarize,
+    test_period_scores,
+    test_quality,
+    write_report,
+)
+from producer.world import WorldConfig
+
+DRAIN_CYCLES = 2  # cycles after the producer exits, to ingest and score its last records
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    world: WorldConfig
+    days: int
+    rate: float
+    duration: float
+    interval: float
+    out: Path
+    data_dir: Path
+    port: int
+    kinesis_dir: Path
+    stream: str = "cust-payment-txn-stream"
+
+
+def local_paths() -> tuple[Path, Path]:
+    """The local warehouse file and models folder, as the profile reads them (absolute)."""
+    database = Path(os.environ.setdefault("FRAUD_DUCKDB_PATH", ".local/fraud_detection.duckdb"))
+    models = Path(os.environ.setdefault("FRAUD_MODELS_DIR", ".local/models"))
+    return database.resolve(), models.resolve()
+
+
+def profiles_dir() -> Path | None:
+    """The project folder's profiles.yml (made by `make setup`), unless DBT_PROFILES_DIR says."""
+    if "DBT_PROFILES_DIR" in os.environ or not (PROJECT_DIR / "profiles.yml").exists():
+        return None
+    return PROJECT_DIR
+
+
+class _Stop:
+    """Ctrl-C or SIGTERM: stop streaming, finish the cycle, summarise; twice aborts."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def handle(self, signum: int, frame: object) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        print("\nstopping: finishing the cycle, then the summary (Ctrl-C again to abort)")
+
+
+def _step(text: str) -> None:
+    print(f"\n== {text}", flush=True)
+
+
+def run_demo(config: DemoConfig) -> int:
+    database, models_dir = local_paths()
+    config.out.mkdir(parents=True, exist_ok=True)
+    run = LiveRun(config.out / "live_labels.csv", config.out / "alerts.jsonl")
+    for path in (run.labels_path, run.alerts_path):
+        path.unlink(missing_ok=True)  # each demo reports on its own live run
+
+    stop = _Stop()
+    previous = {sig: signal.signal(sig, stop.handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+    server = local_kinesis.LocalKinesis(port=config.port, data_dir=config.kinesis_dir)
+    stream: subprocess.Popen | None = None
+    try:
+        _step(f"starting the local Kinesis on 127.0.0.1:{config.port}")
+        endpoint = server.start()
+        os.environ["KINESIS_ENDPOINT_URL"] = endpoint
+        ensure_stream(make_client(endpoint, None, None), config.stream, shards=2, create=True)
+
+        _step(f"generating the world: {config.days} days of history ending today")
+        start = config.world.start_date
+        _producer(["generate", "--out", str(config.data_dir), "--days", str(config.days)], config)
+        training_end = start + dt.timedelta(days=round(config.days * 2 / 3))
+        dbt = DbtSession(
+            vars={
+                "history_path": str(config.data_dir / "cust_payment_tx_history.parquet"),
+                "stream_name": config.stream,
+                "training_end": training_end.isoformat(),
+            },
+            profiles_dir=profiles_dir(),
+            quiet=False,
+        )
+
+        _step("dbt build: history, customer_info, features, the model (reused when current), tests")
+        dbt.run(["build"])
+        state = DeliveryState(config.out / "alerts_state.json")
+        delivery = AlertDelivery([TerminalSink(sys.stdout), JsonLinesSink(run.alerts_path)], state)
+        stats = CycleStats()
+        refresh_once(dbt, delivery, stats)  # warms up: the model loads, older alerts go out
+
+        _step(
+            f"streaming {config.rate:g} transactions/s for {config.duration:g} s; "
+            f"refreshing every {config.interval:g} s"
+        )
+        stream = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "producer",
+                "stream",
+                "--endpoint-url",
+                endpoint,
+                "--stream",
+                config.stream,
+                "--rate",
+                str(config.rate),
+                "--duration",
+                str(config.duration),
+                "--labels-out",
+                str(run.labels_path),
+                "--no-progress",
+                *_world_arguments(config),
+            ],
+            stdout=(config.out / "stream.log").open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches it through us, once
+        )
+        cycles_at_exit: list[int] = []
+
+        def should_stop() -> bool:
+            if stop.requested and stream.poll() is None:
+                stream.send_signal(signal.SIGTERM)  # it sends what is in flight, then exits
+            if stream.poll() is None:
+                return False
+            if not cycles_at_exit:
+                cycles_at_exit.append(stats.cycles)
+            return stats.cycles >= cycles_at_exit[0] + DRAIN_CYCLES
+
+        run_loop(dbt, delivery, config.interval, should_stop, stats=stats)
+        cycles = stats.cycle_seconds[1:]  # the warm-up cycle loads the model: not counted
+        print((config.out / "stream.log").read_text().strip().splitlines()[-1])
+        if stream.returncode not in (0, 1, -signal.SIGTERM):
+            print(f"error: the producer exited with code {stream.returncode}", file=sys.stderr)
+            return 2
+
+        _step("summary")
+        import duckdb
+
+        connection = duckdb.connect(str(database), read_only=True)
+        try:
+            summary = summarize(connection, run)
+            summary["refresh_cycles"] = len(cycles)
+            summary["refresh_cycle_p50_s"] = round(sorted(cycles)[len(cycles) // 2], 3)
+            test, info = test_period_scores(connection, models_dir)
+            summary.update(test_quality(test, info))
+            print(format_summary(summary))
+            (config.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+            page = write_report(connection, run, summary, test, info, config.out)
+        finally:
+            connection.close()
+        print(f"report: {page}")
+        return 0
+    finally:
+        if stream is not None and stream.poll() is None:
+            stream.terminate()
+            stream.wait(timeout=30)
+        server.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _world_arguments(config: DemoConfig) -> list[str]:
+    world = config.world
+    return [
+        "--customers",
+        str(world.customers),
+        "--terminals",
+        str(world.terminals),
+        "--radius",
+        str(world.radius),
+        "--start-date",
+        world.start_date.isoformat(),
+        "--seed",
+        str(world.seed),
+    ]
+
+
+def _producer(arguments: list[str], config: DemoConfig) -> None:
+    from producer.cli import main
+
+    code = main([*arguments, *_world_arguments(config)])
+    if code != 0:
+        raise SystemExit(code)
