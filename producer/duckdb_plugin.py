@@ -140,6 +140,19 @@ def _with_feature_parameters(method):
     return call
 
 
+_THREADPOOLS = None
+
+
+def _single_threaded():
+    """A context in which native thread pools (OpenMP, BLAS) use one thread."""
+    global _THREADPOOLS
+    if _THREADPOOLS is None:
+        from threadpoolctl import ThreadpoolController
+
+        _THREADPOOLS = ThreadpoolController()
+    return _THREADPOOLS.limit(limits=1)
+
+
 class FraudModelFunctions:
     """The SQL-facing side of a locally trained model: train, describe, predict."""
 
@@ -160,7 +173,11 @@ class FraudModelFunctions:
         features = np.column_stack(
             [column.to_numpy(zero_copy_only=False).astype(np.float64) for column in columns]
         )
-        return pa.array(model.predict_proba(features)[:, 1], pa.float64())
+        # DuckDB already calls this from each of its threads, one vector at a time: a single
+        # OpenMP thread per call. Letting the model start its own team as well oversubscribes
+        # the cores, and OpenMP's spin-waiting then made a 1,000-row call take seconds.
+        with _single_threaded():
+            return pa.array(model.predict_proba(features)[:, 1], pa.float64())
 
     def predictions(self, *columns: pa.Array) -> pa.Array:
         _, info = self._model()

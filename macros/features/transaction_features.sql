@@ -26,7 +26,8 @@
     The windows' counts and sums come from customer_windows and terminal_windows, which
     render differently per adapter (Redshift has only ROWS frames); the tests run both
     renderings on DuckDB and compare them. Events are limited to what the targets' windows
-    can reach, so scoring new stream rows does not cost more as the history grows.
+    can reach (their customers and terminals, over the longest window before them), so
+    scoring new stream rows does not cost more as the history grows.
 -#}
 {% macro transaction_features(targets, customer_events, terminal_events, name='transaction_features', windows=[1, 7, 30], delay_days=7) %}
 {%- set longest = windows | max -%}
@@ -34,7 +35,9 @@
 
     select transaction_id, customer_id, tx_datetime, tx_amount
     from {{ customer_events }}
-    where tx_datetime > (select {{ dbt.dateadd('day', -longest, 'min(tx_datetime)') }} from {{ targets }})
+    where
+        tx_datetime > (select {{ dbt.dateadd('day', -longest, 'min(tx_datetime)') }} from {{ targets }})
+        and customer_id in (select customer_id from {{ targets }})
 
 ),
 
@@ -45,6 +48,7 @@
     where
         tx_datetime > (select {{ dbt.dateadd('day', -(delay_days + longest), 'min(tx_datetime)') }} from {{ targets }})
         and tx_datetime <= (select {{ dbt.dateadd('day', -delay_days, 'max(tx_datetime)') }} from {{ targets }})
+        and terminal_id in (select terminal_id from {{ targets }})
 
 ),
 
