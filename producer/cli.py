@@ -55,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     except ProducerError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # a second Ctrl-C: what was started is already stopped
+        print("interrupted", file=sys.stderr)
+        return 130
     except EndpointConnectionError as error:
         print(
             f"error: cannot reach the Kinesis endpoint {error.kwargs.get('endpoint_url')}",

@@ -125,6 +125,9 @@ def run_demo(config: DemoConfig) -> int:
         delivery = AlertDelivery([TerminalSink(sys.stdout), JsonLinesSink(run.alerts_path)], state)
         stats = CycleStats()
         refresh_once(dbt, delivery, stats)  # warms up: the model loads, older alerts go out
+        if stop.requested:
+            print("stopped before streaming", file=sys.stderr)
+            return 130
 
         _step(
             f"streaming {config.rate:g} transactions/s for {config.duration:g} s; "
@@ -166,7 +169,7 @@ def run_demo(config: DemoConfig) -> int:
 
         run_loop(dbt, delivery, config.interval, should_stop, stats=stats)
         cycles = stats.cycle_seconds[1:]  # the warm-up cycle loads the model: not counted
-        print((config.out / "stream.log").read_text().strip().splitlines()[-1])
+        print((config.out / "stream.log").read_text().strip())
         if stream.returncode not in (0, 1, -signal.SIGTERM):
             print(f"error: the producer exited with code {stream.returncode}", file=sys.stderr)
             return 2

@@ -8,6 +8,8 @@ model. The module runs the demo once and checks what it left behind.
 from __future__ import annotations
 
 import json
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -140,7 +142,7 @@ def test_summary_and_report(demo):
 
 def test_the_demo_stopped_the_local_kinesis(demo):
     with pytest.raises(OSError):
-        __import__("socket").create_connection(("127.0.0.1", demo.port), timeout=0.5)
+        socket.create_connection(("127.0.0.1", demo.port), timeout=0.5)
 
 
 def test_the_alert_sink_on_its_own_sends_nothing_twice(demo):
@@ -198,3 +200,42 @@ def test_the_refresh_loop_leaves_the_warehouse_free_between_cycles(demo):
     assert opened >= 3, err
     cycles = int(err.strip().splitlines()[-1].split()[0])
     assert cycles >= 2, err
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if text.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+    return found
+
+
+def test_ctrl_c_stops_the_stream_and_the_local_kinesis_and_still_summarises(demo):
+    out = demo.folder / "interrupted"
+    demo_process = subprocess.Popen(
+        [sys.executable, "-m", "producer", "demo", *WORLD, "--rate", "100",
+         "--duration", "300", "--interval", "1", "--out", str(out),
+         "--data-dir", str(demo.folder / "data"), "--port", str(demo.port),
+         "--kinesis-dir", str(demo.kinesis_dir)],
+        env=demo.env, cwd=PROJECT_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    lines = []
+    for line in demo_process.stdout:
+        lines.append(line)
+        if line.startswith("== streaming"):
+            break
+    time.sleep(3)
+    assert _processes_mentioning(str(out / "live_labels.csv")), "the stream should be running"
+    demo_process.send_signal(signal.SIGINT)
+    rest, _ = demo_process.communicate(timeout=120)
+    assert demo_process.returncode == 0, "".join(lines) + rest
+    assert "== summary" in rest and (out / "report.html").exists()
+    assert not _processes_mentioning(str(out / "live_labels.csv"))
+    assert not _processes_mentioning(str(demo.kinesis_dir))  # kinesalite's command line
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", demo.port), timeout=0.5)
