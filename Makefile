@@ -21,7 +21,7 @@ DEMO_RATE ?= 300
 DEMO_SECONDS ?= 60
 DEMO_INTERVAL ?= 2
 
-.PHONY: help setup demo test bench lint lock clean kinesis-start kinesis-stop
+.PHONY: help setup browser demo test bench lint lock clean kinesis-start kinesis-stop
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -56,11 +56,22 @@ demo: setup ## the main job end to end: stream, refresh, score, alert; summary a
 	$(BIN)/python -m producer demo --rate $(DEMO_RATE) --duration $(DEMO_SECONDS) \
 		--interval $(DEMO_INTERVAL) --port $(KINESIS_PORT) --data-dir $(DATA_DIR) --out reports
 
-lint: setup ## ruff (lint and format check)
+lint: setup ## ruff (lint and format check), sqlfluff (SQL style, Redshift dialect, offline)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint models analyses tests/dbt
 
-test: setup lint ## the test suite
+browser: ## Debian's Chromium, for the docs lineage test (installed as root, else it skips)
+	@command -v chromium >/dev/null && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends chromium; \
+	else \
+		echo "note: no Chromium; as root: apt-get install -y --no-install-recommends chromium" \
+			"(tests/test_docs_lineage.py skips without it)"; \
+	fi
+
+test: setup lint browser ## the test suite
 	$(BIN)/pytest
 
 bench: setup ## benchmarks; figures go to bench/results/*.json

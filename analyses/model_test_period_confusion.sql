@@ -17,10 +17,13 @@ test_period as (
 
     select *
     from {{ ref('int_training_features') }}
-    where tx_datetime >= cast('{{ var("test_start", "2018-08-08") }}' as timestamp)
-    {%- if var('test_end', none) %}
-        and tx_datetime < cast('{{ var("test_end") }}' as timestamp)
-    {%- endif %}
+    where
+        {% if var('test_end', none) %}
+            tx_datetime >= cast('{{ var("test_start", "2018-08-08") }}' as timestamp)
+            and tx_datetime < cast('{{ var("test_end") }}' as timestamp)
+        {% else %}
+            tx_datetime >= cast('{{ var("test_start", "2018-08-08") }}' as timestamp)
+        {% endif %}
 
 ),
 
@@ -46,6 +49,10 @@ confusion as (
 
 select
     *,
-    cast(true_positives as double precision) / nullif(true_positives + false_positives, 0) as precision,
-    cast(true_positives as double precision) / nullif(true_positives + false_negatives, 0) as recall
+    -- precision is a keyword in sqlfluff's dialect, not a reserved word in Redshift or DuckDB:
+    -- the column keeps its usual name.
+    cast(true_positives as double precision)
+    / nullif(true_positives + false_positives, 0) as precision,  -- noqa: RF04
+    cast(true_positives as double precision)
+    / nullif(true_positives + false_negatives, 0) as recall
 from confusion

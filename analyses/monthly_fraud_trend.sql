@@ -3,7 +3,10 @@ with
 
 history as (
 
-    select tx_datetime, tx_fraud from {{ ref('cust_payment_tx_history') }}
+    select
+        tx_datetime,
+        tx_fraud
+    from {{ ref('cust_payment_tx_history') }}
 
 ),
 
@@ -20,4 +23,4 @@ months_counted as (
 )
 
 select * from months_counted
-order by tx_month
+order by 1

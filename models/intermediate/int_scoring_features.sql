@@ -45,22 +45,33 @@ transactions_to_score as (
 
     select *
     from stream_transactions
-    {#- is_incremental() asks the warehouse; an offline compile (var offline_compile) cannot. -#}
-    {%- if not var('offline_compile', false) and is_incremental() %}
-    -- coalesce: a first run over an empty stream leaves this table empty, and `> null`
-    -- would then never be true.
-    where _refreshed_at > (
-        select coalesce(max(_refreshed_at), cast('1900-01-01' as timestamp)) from {{ this }}
-    )
-    {%- endif %}
+    {#- is_incremental() asks the warehouse; an offline compile (var offline_compile) cannot. #}
+    {% if not var('offline_compile', false) and is_incremental() %}
+        -- coalesce: a first run over an empty stream leaves this table empty, and `> null`
+        -- would then never be true.
+        where stream_transactions._refreshed_at > (
+            select coalesce(max(scored_before._refreshed_at), cast('1900-01-01' as timestamp))
+            from {{ this }} as scored_before
+        )
+    {% endif %}
 
 ),
 
 transactions_known as (
 
-    select transaction_id, customer_id, tx_datetime, tx_amount from history
+    select
+        transaction_id,
+        customer_id,
+        tx_datetime,
+        tx_amount
+    from history
     union all
-    select transaction_id, customer_id, tx_datetime, tx_amount from stream_transactions
+    select
+        transaction_id,
+        customer_id,
+        tx_datetime,
+        tx_amount
+    from stream_transactions
 
 ),
 

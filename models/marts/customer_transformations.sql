@@ -5,11 +5,39 @@
 
 with
 
+history as (
+
+    select
+        customer_id,
+        tx_datetime,
+        tx_amount
+    from {{ ref('cust_payment_tx_history') }}
+
+),
+
+stream_transactions as (
+
+    select
+        customer_id,
+        tx_datetime,
+        tx_amount
+    from {{ ref('stg_kinesis__transactions') }}
+
+),
+
 transactions_known as (
 
-    select customer_id, tx_datetime, tx_amount from {{ ref('cust_payment_tx_history') }}
+    select
+        customer_id,
+        tx_datetime,
+        tx_amount
+    from history
     union all
-    select customer_id, tx_datetime, tx_amount from {{ ref('stg_kinesis__transactions') }}
+    select
+        customer_id,
+        tx_datetime,
+        tx_amount
+    from stream_transactions
 
 ),
 
@@ -24,17 +52,19 @@ customer_windows as (
     select
         transactions_known.customer_id,
         max(as_of.as_of_datetime) as as_of_datetime,
-        {%- for w in [1, 7, 30] %}
-        count(
-            case when transactions_known.tx_datetime > {{ dbt.dateadd('day', -w, 'as_of.as_of_datetime') }} then 1 end
-        ) as customer_id_nb_tx_{{ w }}day_window,
-        avg(
-            case
-                when transactions_known.tx_datetime > {{ dbt.dateadd('day', -w, 'as_of.as_of_datetime') }}
-                    then cast(transactions_known.tx_amount as double precision)
-            end
-        ) as customer_id_avg_amount_{{ w }}day_window{{ "," if not loop.last }}
-        {%- endfor %}
+        {% for w in [1, 7, 30] %}
+            {%- set window_start = dbt.dateadd('day', -w, 'as_of.as_of_datetime') %}
+            count(
+                case when transactions_known.tx_datetime > {{ window_start }} then 1 end
+            ) as customer_id_nb_tx_{{ w }}day_window,
+            avg(
+                case
+                    when transactions_known.tx_datetime > {{ window_start }}
+                        then cast(transactions_known.tx_amount as double precision)
+                end
+            ) as customer_id_avg_amount_{{ w }}day_window
+            {%- if not loop.last %},{% endif %}
+        {% endfor %}
     from transactions_known
     cross join as_of
     where transactions_known.tx_datetime > {{ dbt.dateadd('day', -30, 'as_of.as_of_datetime') }}

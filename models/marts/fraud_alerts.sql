@@ -35,37 +35,37 @@ predictions as (
 
 {%- if not var('offline_compile', false) and is_incremental() %}
 
-alerts_raised as (
+    alerts_raised as (
 
-    select
-        transaction_id,
-        _refreshed_at
-    from {{ this }}
+        select
+            transaction_id,
+            _refreshed_at
+        from {{ this }}
 
-),
+    ),
 
-predictions_not_alerted as (
+    predictions_not_alerted as (
 
-    select predictions.*
-    from predictions
-    left join alerts_raised
-        on predictions.transaction_id = alerts_raised.transaction_id
-    where
-        predictions._refreshed_at >= (
-            select coalesce(max(alerts_raised._refreshed_at), cast('1900-01-01' as timestamp))
-            from alerts_raised
-        )
-        and alerts_raised.transaction_id is null
+        select predictions.*
+        from predictions
+        left join alerts_raised
+            on predictions.transaction_id = alerts_raised.transaction_id
+        where
+            predictions._refreshed_at >= (
+                select coalesce(max(alerts_before._refreshed_at), cast('1900-01-01' as timestamp))
+                from alerts_raised as alerts_before
+            )
+            and alerts_raised.transaction_id is null
 
-),
+    ),
 
 {%- else %}
 
-predictions_not_alerted as (
+    predictions_not_alerted as (
 
-    select * from predictions
+        select * from predictions
 
-),
+    ),
 
 {%- endif %}
 

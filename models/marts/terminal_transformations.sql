@@ -7,18 +7,31 @@ with
 
 history as (
 
-    select terminal_id, tx_datetime, tx_fraud from {{ ref('cust_payment_tx_history') }}
+    select
+        terminal_id,
+        tx_datetime,
+        tx_fraud
+    from {{ ref('cust_payment_tx_history') }}
+
+),
+
+stream_transactions as (
+
+    select tx_datetime from {{ ref('stg_kinesis__transactions') }}
+
+),
+
+transactions_known as (
+
+    select tx_datetime from history
+    union all
+    select tx_datetime from stream_transactions
 
 ),
 
 as_of as (
 
-    select max(tx_datetime) as as_of_datetime
-    from (
-        select tx_datetime from {{ ref('cust_payment_tx_history') }}
-        union all
-        select tx_datetime from {{ ref('stg_kinesis__transactions') }}
-    ) as transactions_known
+    select max(tx_datetime) as as_of_datetime from transactions_known
 
 ),
 
@@ -27,20 +40,22 @@ terminal_windows as (
     select
         history.terminal_id,
         max(as_of.as_of_datetime) as as_of_datetime,
-        {%- for w in [1, 7, 30] %}
-        count(
-            case when history.tx_datetime > {{ dbt.dateadd('day', -(7 + w), 'as_of.as_of_datetime') }} then 1 end
-        ) as terminal_id_nb_tx_{{ w }}day_window,
-        coalesce(
-            avg(
-                case
-                    when history.tx_datetime > {{ dbt.dateadd('day', -(7 + w), 'as_of.as_of_datetime') }}
-                        then cast(history.tx_fraud as double precision)
-                end
-            ),
-            0
-        ) as terminal_id_risk_{{ w }}day_window{{ "," if not loop.last }}
-        {%- endfor %}
+        {% for w in [1, 7, 30] %}
+            {%- set window_start = dbt.dateadd('day', -(7 + w), 'as_of.as_of_datetime') %}
+            count(
+                case when history.tx_datetime > {{ window_start }} then 1 end
+            ) as terminal_id_nb_tx_{{ w }}day_window,
+            coalesce(
+                avg(
+                    case
+                        when history.tx_datetime > {{ window_start }}
+                            then cast(history.tx_fraud as double precision)
+                    end
+                ),
+                0
+            ) as terminal_id_risk_{{ w }}day_window
+            {%- if not loop.last %},{% endif %}
+        {% endfor %}
     from history
     cross join as_of
     where

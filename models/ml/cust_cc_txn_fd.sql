@@ -73,13 +73,17 @@ training_window as (
 
     select *
     from training_set
+    {#- The bounds come first: the model's fingerprint is this SQL (spacing aside), and
+        reordering the conditions would retrain a model already trained on Redshift. #}
     where
-        {%- if var('training_start', none) %}
-        tx_datetime >= cast('{{ var("training_start") }}' as timestamp) and
-        {%- endif %}
-        {%- if var('training_end', none) %}
-        tx_datetime < cast('{{ var("training_end") }}' as timestamp) and
-        {%- endif %}
+        {% if var('training_start', none) -%}
+            tx_datetime >= cast('{{ var("training_start") }}' as timestamp)
+            and
+        {% endif -%}
+        {% if var('training_end', none) -%}
+            tx_datetime < cast('{{ var("training_end") }}' as timestamp)
+            and
+        {% endif -%}
         tx_fraud is not null
 
 )

@@ -41,9 +41,10 @@ fields_extracted as (
         {{ is_utf8('kinesis_data') }} as is_utf8,
         payload is not null as is_json,
         {{ json_is_object('payload') }} as is_object,
-        {%- for key, pattern in fields %}
-        {{ json_text('payload', key) }} as {{ key | lower }}_text{{ "," if not loop.last }}
-        {%- endfor %}
+        {% for key, pattern in fields %}
+            {{ json_text('payload', key) }} as {{ key | lower }}_text
+            {%- if not loop.last %},{% endif %}
+        {% endfor %}
     from stream
 
 ),
@@ -56,10 +57,11 @@ records_validated as (
             when not is_utf8 then 'not_utf8'
             when not is_json then 'not_json'
             when not is_object then 'not_a_json_object'
-            {%- for key, pattern in fields %}
-            when {{ key | lower }}_text is null then 'missing_{{ key | lower }}'
-            when not {{ matches_pattern(key | lower ~ '_text', pattern) }} then 'invalid_{{ key | lower }}'
-            {%- endfor %}
+            {% for key, pattern in fields %}
+                when {{ key | lower }}_text is null then 'missing_{{ key | lower }}'
+                when not {{ matches_pattern(key | lower ~ '_text', pattern) }}
+                    then 'invalid_{{ key | lower }}'
+            {% endfor %}
         end as reject_reason
     from fields_extracted
 
@@ -74,13 +76,27 @@ records_typed as (
         approximate_arrival_timestamp as _arrived_at,
         refresh_time as _refreshed_at,
         reject_reason,
-        case when reject_reason is null then cast(transaction_id_text as bigint) end as transaction_id,
-        case when reject_reason is null then cast(replace(tx_datetime_text, 'T', ' ') as timestamp) end as tx_datetime,
-        case when reject_reason is null then cast(customer_id_text as bigint) end as customer_id,
-        case when reject_reason is null then cast(terminal_id_text as bigint) end as terminal_id,
-        case when reject_reason is null then cast(tx_amount_text as decimal(18, 2)) end as tx_amount,
-        case when reject_reason is null then cast(tx_time_seconds_text as bigint) end as tx_time_seconds,
-        case when reject_reason is null then cast(tx_time_days_text as bigint) end as tx_time_days
+        case
+            when reject_reason is null then cast(transaction_id_text as bigint)
+        end as transaction_id,
+        case
+            when reject_reason is null then cast(replace(tx_datetime_text, 'T', ' ') as timestamp)
+        end as tx_datetime,
+        case
+            when reject_reason is null then cast(customer_id_text as bigint)
+        end as customer_id,
+        case
+            when reject_reason is null then cast(terminal_id_text as bigint)
+        end as terminal_id,
+        case
+            when reject_reason is null then cast(tx_amount_text as decimal(18, 2))
+        end as tx_amount,
+        case
+            when reject_reason is null then cast(tx_time_seconds_text as bigint)
+        end as tx_time_seconds,
+        case
+            when reject_reason is null then cast(tx_time_days_text as bigint)
+        end as tx_time_days
     from records_validated
 
 ),
