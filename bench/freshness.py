@@ -43,6 +43,8 @@ def main() -> None:
         env = base_env(Path(folder))
         env["FRAUD_DUCKDB_PATH"] = str(Path(folder) / "fraud_detection.duckdb")
         env["FRAUD_MODELS_DIR"] = str(Path(folder) / "models")
+        # One port for every run: the local streaming view's definition includes its endpoint.
+        port = free_port()
         for _ in range(RUNS):
             out = Path(folder) / "reports"
             done = subprocess.run(
@@ -50,7 +52,7 @@ def main() -> None:
                     sys.executable, "-m", "producer", "demo",
                     "--rate", str(RATE), "--duration", str(SECONDS),
                     "--interval", str(INTERVAL), "--out", str(out),
-                    "--data-dir", str(Path(folder) / "data"), "--port", str(free_port()),
+                    "--data-dir", str(Path(folder) / "data"), "--port", str(port),
                     "--kinesis-dir", str(Path(folder) / "kinesis"),
                 ],
                 env=env, cwd=PROJECT_DIR, capture_output=True, text=True,

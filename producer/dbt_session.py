@@ -50,6 +50,7 @@ class DbtSession:
         self.profiles_dir = profiles_dir
         self.quiet = quiet
         self._runner = None
+        self._manifest = None
 
     def _common(self) -> list[str]:
         args = ["--project-dir", str(self.project_dir)]
@@ -69,6 +70,7 @@ class DbtSession:
             parsed = dbtRunner().invoke(["parse", "--quiet", *self._common()])
             if not parsed.success:
                 raise DbtError(f"dbt parse failed: {_text(parsed.exception)}")
+            self._manifest = parsed.result
             self._runner = dbtRunner(manifest=parsed.result)
         return self._runner
 
@@ -92,9 +94,18 @@ class DbtSession:
     def query(self, sql: str) -> list[dict]:
         """The rows of a SELECT (Jinja allowed: ref(), source(), var()), all of them."""
         # --log-level none: show prints its preview even with --quiet; failures still raise.
-        result = self.invoke(
-            ["show", "--inline", sql, "--limit", "-1", "--log-level", "none"], quiet=False
-        )
+        try:
+            result = self.invoke(
+                ["show", "--inline", sql, "--limit", "-1", "--log-level", "none"], quiet=False
+            )
+        finally:
+            # dbt adds the query to the manifest as node `inline_query` and removes it when
+            # the command ends well; after a failure (say, the DuckDB file was busy) it stays,
+            # and every later show would fail on a duplicate name.
+            for unique_id in [
+                key for key, node in self._manifest.nodes.items() if node.name == "inline_query"
+            ]:
+                del self._manifest.nodes[unique_id]
         table = result.result.results[0].agate_table
         return [dict(zip(table.column_names, row, strict=True)) for row in table.rows]
 
