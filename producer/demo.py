@@ -99,6 +99,7 @@ def run_demo(config: DemoConfig) -> int:
     previous = {sig: signal.signal(sig, stop.handle) for sig in (signal.SIGINT, signal.SIGTERM)}
     server = local_kinesis.LocalKinesis(port=config.port, data_dir=config.kinesis_dir)
     stream: subprocess.Popen | None = None
+    stream_log = None
     try:
         _step(f"starting the local Kinesis on 127.0.0.1:{config.port}")
         endpoint = server.start()
@@ -133,6 +134,7 @@ def run_demo(config: DemoConfig) -> int:
             f"streaming {config.rate:g} transactions/s for {config.duration:g} s; "
             f"refreshing every {config.interval:g} s"
         )
+        stream_log = (config.out / "stream.log").open("w")
         stream = subprocess.Popen(
             [
                 sys.executable,
@@ -152,20 +154,22 @@ def run_demo(config: DemoConfig) -> int:
                 "--no-progress",
                 *_world_arguments(config),
             ],
-            stdout=(config.out / "stream.log").open("w"),
+            stdout=stream_log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches it through us, once
         )
-        cycles_at_exit: list[int] = []
+        progress = {"signalled": False, "cycles_at_exit": None}
 
         def should_stop() -> bool:
-            if stop.requested and stream.poll() is None:
-                stream.send_signal(signal.SIGTERM)  # it sends what is in flight, then exits
+            if stop.requested and not progress["signalled"] and stream.poll() is None:
+                # Once: it sends what is in flight, then exits (a second signal aborts it).
+                stream.send_signal(signal.SIGTERM)
+                progress["signalled"] = True
             if stream.poll() is None:
                 return False
-            if not cycles_at_exit:
-                cycles_at_exit.append(stats.cycles)
-            return stats.cycles >= cycles_at_exit[0] + DRAIN_CYCLES
+            if progress["cycles_at_exit"] is None:
+                progress["cycles_at_exit"] = stats.cycles
+            return stats.cycles >= progress["cycles_at_exit"] + DRAIN_CYCLES
 
         run_loop(dbt, delivery, config.interval, should_stop, stats=stats)
         cycles = stats.cycle_seconds[1:]  # the warm-up cycle loads the model: not counted
@@ -195,6 +199,8 @@ def run_demo(config: DemoConfig) -> int:
         if stream is not None and stream.poll() is None:
             stream.terminate()
             stream.wait(timeout=30)
+        if stream_log is not None:
+            stream_log.close()
         server.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)

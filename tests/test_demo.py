@@ -235,6 +235,10 @@ def test_ctrl_c_stops_the_stream_and_the_local_kinesis_and_still_summarises(demo
     rest, _ = demo_process.communicate(timeout=120)
     assert demo_process.returncode == 0, "".join(lines) + rest
     assert "== summary" in rest and (out / "report.html").exists()
+    # Stopped mid-stream, nothing handed to the publisher is lost or ingested twice.
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["published"] == summary["ingested"] == summary["scored"] > 0
+    assert summary["duplicate_deliveries"] == 0
     assert not _processes_mentioning(str(out / "live_labels.csv"))
     assert not _processes_mentioning(str(demo.kinesis_dir))  # kinesalite's command line
     with pytest.raises(OSError):
