@@ -20,7 +20,7 @@ from bench import results
 from tests.conftest import free_port
 from tests.dbt_runner import PROJECT_DIR, base_env
 
-RUNS = 2
+RUNS = 3
 RATE = 500
 SECONDS = 60
 INTERVAL = 2
