@@ -332,7 +332,8 @@ def _detect(args: argparse.Namespace) -> int:
     cycles = sorted(stats.cycle_seconds)
     median = cycles[len(cycles) // 2] if cycles else 0.0
     print(
-        f"{stats.cycles:,} refresh cycles (median {median:.2f} s), {stats.alerts:,} alerts raised",
+        f"{stats.cycles:,} refresh cycles (median {median:.2f} s), {stats.alerts:,} alerts raised, "
+        f"{stats.busy_retries:,} waits for the busy warehouse",
         file=sys.stderr,
     )
     return 0

@@ -30,7 +30,6 @@ class CycleStats:
     alerts: int = 0
     busy_retries: int = 0
     cycle_seconds: list[float] = field(default_factory=list)
-    delivery_seconds: list[float] = field(default_factory=list)
 
 
 def _held_by_another_process(error: DbtError) -> bool:
@@ -43,12 +42,10 @@ def refresh_once(dbt: DbtSession, delivery: AlertDelivery | None, stats: CycleSt
     # Silent: a failure comes back as a DbtError (the loop retries a busy file, else stops
     # with the message); dbt's log file (logs/dbt.log) keeps the details.
     dbt.run(["run", "--selector", SELECTOR, "--log-level", "none"], quiet=False)
-    refreshed = time.monotonic()
     if delivery is not None:
         stats.alerts += len(delivery.deliver(dbt.query))
     stats.cycles += 1
     stats.cycle_seconds.append(time.monotonic() - started)
-    stats.delivery_seconds.append(time.monotonic() - refreshed)
 
 
 def run_loop(

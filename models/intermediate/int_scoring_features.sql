@@ -45,15 +45,7 @@ transactions_to_score as (
 
     select *
     from stream_transactions
-    {#- is_incremental() asks the warehouse; an offline compile (var offline_compile) cannot. #}
-    {% if not var('offline_compile', false) and is_incremental() %}
-        -- coalesce: a first run over an empty stream leaves this table empty, and `> null`
-        -- would then never be true.
-        where stream_transactions._refreshed_at > (
-            select coalesce(max(scored_before._refreshed_at), cast('1900-01-01' as timestamp))
-            from {{ this }} as scored_before
-        )
-    {% endif %}
+    {{ refreshed_since_last_run('stream_transactions._refreshed_at') }}
 
 ),
 

@@ -36,14 +36,7 @@ scored as (
 
     select *
     from {{ ref('int_scoring_features') }} as scoring_features
-    {% if not var('offline_compile', false) and is_incremental() %}
-        -- coalesce: a first run over an empty stream leaves this table empty, and `> null`
-        -- would then never be true.
-        where scoring_features._refreshed_at > (
-            select coalesce(max(scored_before._refreshed_at), cast('1900-01-01' as timestamp))
-            from {{ this }} as scored_before
-        )
-    {% endif %}
+    {{ refreshed_since_last_run('scoring_features._refreshed_at') }}
 
 ),
 
