@@ -23,14 +23,23 @@
         late), and the share of them that were fraud (0 when there are none).
       tx_during_weekend: Saturday or Sunday; tx_during_night: hour 0 to 6.
 
-    The windows' counts and sums come from customer_windows and terminal_windows, which
-    render differently per adapter (Redshift has only ROWS frames); the tests run both
-    renderings on DuckDB and compare them. Events are limited to what the targets' windows
-    can reach (their customers and terminals, over the longest window before them), so
-    scoring new stream rows does not cost more as the history grows.
+    The windows' counts and sums come from customer_windows then terminal_windows, chained:
+    each keeps the columns of the one before and adds its own, so no join reassembles them.
+    They render differently per adapter (Redshift has only ROWS frames); the tests run both
+    renderings on DuckDB and compare them. When the targets are the events themselves (the
+    training set), the windows run over them directly; otherwise events are limited to what
+    the targets' windows can reach (their customers and terminals, over the longest window
+    before them), so scoring new stream rows does not cost more as the history grows.
+    ``carry`` names further target columns to keep (tx_fraud, arrival times).
 -#}
-{% macro transaction_features(targets, customer_events, terminal_events, name='transaction_features', windows=[1, 7, 30], delay_days=7) %}
+{% macro transaction_features(targets, customer_events, terminal_events, name='transaction_features', carry=[], windows=[1, 7, 30], delay_days=7) %}
 {%- set longest = windows | max -%}
+{%- if targets == customer_events and targets == terminal_events -%}
+    {#- The training set: the targets are the events, all in reach. -#}
+    {%- set customer_events_in_reach, terminal_events_in_reach = targets, targets -%}
+{%- else -%}
+    {%- set customer_events_in_reach = name ~ '__customer_events' -%}
+    {%- set terminal_events_in_reach = name ~ '__terminal_events' -%}
 {{ name }}__customer_events as (
 
     select transaction_id, customer_id, tx_datetime, tx_amount
@@ -51,38 +60,38 @@
         and terminal_id in (select terminal_id from {{ targets }})
 
 ),
+{%- endif %}
 
-{{ customer_windows(name ~ '__customer_windows', name ~ '__customer_events', targets, windows) }},
+{{ customer_windows(name ~ '__customer_windows', customer_events_in_reach, targets, windows) }},
 
-{{ terminal_windows(name ~ '__terminal_windows', name ~ '__terminal_events', targets, windows, delay_days) }},
+{{ terminal_windows(name ~ '__terminal_windows', terminal_events_in_reach, targets, name ~ '__customer_windows', windows, delay_days) }},
 
 {{ name }} as (
 
     select
-        targets.transaction_id,
-        targets.customer_id,
-        targets.terminal_id,
-        targets.tx_datetime,
-        targets.tx_amount,
-        {{ is_weekend('targets.tx_datetime') }} as tx_during_weekend,
-        case when extract(hour from targets.tx_datetime) <= 6 then 1 else 0 end as tx_during_night,
+        transaction_id,
+        customer_id,
+        terminal_id,
+        tx_datetime,
+        tx_amount,
+        {{ is_weekend('tx_datetime') }} as tx_during_weekend,
+        case when extract(hour from tx_datetime) <= 6 then 1 else 0 end as tx_during_night,
         {%- for w in windows %}
-        customer_windows.nb_tx_{{ w }}day as customer_id_nb_tx_{{ w }}day_window,
-        cast(customer_windows.amount_{{ w }}day as double precision) / customer_windows.nb_tx_{{ w }}day
+        customer_nb_tx_{{ w }}day as customer_id_nb_tx_{{ w }}day_window,
+        cast(customer_amount_{{ w }}day as double precision) / customer_nb_tx_{{ w }}day
             as customer_id_avg_amount_{{ w }}day_window,
         {%- endfor %}
         {%- for w in windows %}
-        terminal_windows.nb_tx_{{ w }}day as terminal_id_nb_tx_{{ w }}day_window,
+        terminal_nb_tx_{{ w }}day as terminal_id_nb_tx_{{ w }}day_window,
         case
-            when terminal_windows.nb_tx_{{ w }}day = 0 then 0
-            else cast(terminal_windows.frauds_{{ w }}day as double precision) / terminal_windows.nb_tx_{{ w }}day
-        end as terminal_id_risk_{{ w }}day_window{{ "," if not loop.last }}
+            when terminal_nb_tx_{{ w }}day = 0 then 0
+            else cast(terminal_frauds_{{ w }}day as double precision) / terminal_nb_tx_{{ w }}day
+        end as terminal_id_risk_{{ w }}day_window{{ "," if not (loop.last and not carry) }}
         {%- endfor %}
-    from {{ targets }} as targets
-    inner join {{ name }}__customer_windows as customer_windows
-        on targets.transaction_id = customer_windows.transaction_id
-    inner join {{ name }}__terminal_windows as terminal_windows
-        on targets.transaction_id = terminal_windows.transaction_id
+        {%- for column in carry %}
+        {{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ name }}__terminal_windows
 
 )
 {%- endmacro %}
@@ -96,8 +105,9 @@
 {%- endmacro %}
 
 
-{#- CTE ``cte``: per target, nb_tx_<w>day and amount_<w>day, the count and amount of its
-    customer's transactions in (T - w, T], same-second ones up to it by transaction_id. -#}
+{#- CTE ``cte``: the targets' columns, and per target customer_nb_tx_<w>day and
+    customer_amount_<w>day, the count and amount of its customer's transactions in
+    (T - w, T], same-second ones up to it by transaction_id. -#}
 {% macro customer_windows(cte, events, targets, windows) %}
     {{ return(adapter.dispatch('customer_windows', 'fraud_detection')(cte, events, targets, windows)) }}
 {% endmacro %}
@@ -117,65 +127,90 @@
 {{ cte }} as (
 
     select
-        own.transaction_id,
+        targets.*,
         {%- for w in windows %}
-        own.event_rank - bounds.events_before_{{ w }}day as nb_tx_{{ w }}day,
-        own.running_sum - bounds.sum_before_{{ w }}day as amount_{{ w }}day{{ "," if not loop.last }}
+        own.event_rank - bounds.events_before_{{ w }}day as customer_nb_tx_{{ w }}day,
+        own.running_sum - bounds.sum_before_{{ w }}day as customer_amount_{{ w }}day{{ "," if not loop.last }}
         {%- endfor %}
-    from {{ cte }}__ranked as own
+    from {{ targets }} as targets
+    inner join {{ cte }}__ranked as own
+        on targets.transaction_id = own.transaction_id
     inner join {{ cte }}__bounds as bounds
-        on own.transaction_id = bounds.transaction_id
+        on targets.transaction_id = bounds.transaction_id
 
 )
 {%- endmacro %}
 
-{#- DuckDB: RANGE frames over time, (T - w, T] as "w days minus 1 microsecond preceding"
-    (timestamps are microseconds; a plain "w days preceding" would include T - w). A RANGE
-    frame ends with all rows of the same instant, so the later ones (by transaction_id) are
-    taken back out. The var features_rendering: portable selects the default rendering. -#}
+{#- DuckDB: RANGE frames over one HUGEINT key per transaction, its instant and id,
+    microseconds * 2^64 + (transaction_id + 2^63): same-instant transactions are then ordered
+    by id, and a frame ends exactly at the current row. (T - w, T] starts at the key
+    (T - w days + 1 microsecond) * 2^64, which lies (w days - 1 microsecond) * 2^64 +
+    (transaction_id + 2^63) before the row's own key (DuckDB takes per-row offsets). Each
+    frame's count and amount come from one packed sum (_packed). When the targets are the
+    events (the training set), every row is a target and keeps its own columns; otherwise
+    the targets are picked out and joined. The var features_rendering: portable selects the
+    default rendering. -#}
 {% macro duckdb__customer_windows(cte, events, targets, windows) %}
 {%- if var('features_rendering', 'native') == 'portable' -%}
     {{ return(default__customer_windows(cte, events, targets, windows)) }}
 {%- endif -%}
-{{ cte }} as (
+{%- set targets_are_events = events == targets -%}
+{%- set id_offset = '(transaction_id + 9223372036854775808)' -%}
+{{ cte }}__packed as (
 
     select
-        transaction_id,
+        {{ '*' if targets_are_events else 'transaction_id' }},
         {%- for w in windows %}
-        count(*) over window_{{ w }}day - later_same_instant as nb_tx_{{ w }}day,
-        sum(tx_amount) over window_{{ w }}day - later_same_instant_amount as amount_{{ w }}day{{ "," if not loop.last }}
+        sum({{ _packed('tx_amount * 100') }}) over window_{{ w }}day as packed_{{ w }}day{{ "," if not loop.last }}
         {%- endfor %}
-    from (
-        select
-            *,
-            row_number() over same_instant - 1 as later_same_instant,
-            coalesce(sum(tx_amount) over (same_instant rows between unbounded preceding and 1 preceding), 0)
-                as later_same_instant_amount
-        from {{ events }}
-        window same_instant as (partition by customer_id, tx_datetime order by transaction_id desc)
-    ) as events_with_ties
+    from {{ events }}
     window
         {%- for w in windows %}
         window_{{ w }}day as (
             partition by customer_id
-            order by tx_datetime
-            range between interval {{ w }} day - interval 1 microsecond preceding and current row
+            order by cast(epoch_us(tx_datetime) as hugeint) * 18446744073709551616 + {{ id_offset }}
+            range between
+                cast({{ _microseconds(w) }} - 1 as hugeint) * 18446744073709551616 + {{ id_offset }} preceding
+                and current row
         ){{ "," if not loop.last }}
         {%- endfor %}
+    {%- if not targets_are_events %}
     qualify transaction_id in (select transaction_id from {{ targets }})
+    {%- endif %}
+
+),
+
+{{ cte }} as (
+
+    select
+        {%- if targets_are_events %}
+        packed.* exclude ({% for w in windows %}packed_{{ w }}day{{ ", " if not loop.last }}{% endfor %}),
+        {%- else %}
+        targets.*,
+        {%- endif %}
+        {%- for w in windows %}
+        {{ _packed_count('packed.packed_' ~ w ~ 'day') }} as customer_nb_tx_{{ w }}day,
+        cast({{ _packed_sum('packed.packed_' ~ w ~ 'day') }} as double) / 100 as customer_amount_{{ w }}day{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ cte }}__packed as packed
+    {%- if not targets_are_events %}
+    inner join {{ targets }} as targets
+        on packed.transaction_id = targets.transaction_id
+    {%- endif %}
 
 )
 {%- endmacro %}
 
 
-{#- CTE ``cte``: per target, nb_tx_<w>day and frauds_<w>day, the count and frauds of its
-    terminal's labelled transactions in (T - d - w, T - d]. -#}
-{% macro terminal_windows(cte, events, targets, windows, delay_days) %}
-    {{ return(adapter.dispatch('terminal_windows', 'fraud_detection')(cte, events, targets, windows, delay_days)) }}
+{#- CTE ``cte``: the columns of ``carried`` (a CTE with a row per target, such as
+    customer_windows), and per target terminal_nb_tx_<w>day and terminal_frauds_<w>day,
+    the count and frauds of its terminal's labelled transactions in (T - d - w, T - d]. -#}
+{% macro terminal_windows(cte, events, targets, carried, windows, delay_days) %}
+    {{ return(adapter.dispatch('terminal_windows', 'fraud_detection')(cte, events, targets, carried, windows, delay_days)) }}
 {% endmacro %}
 
 {#- Portable (Redshift): probes at T - d and T - d - w, as for customers. -#}
-{% macro default__terminal_windows(cte, events, targets, windows, delay_days) %}
+{% macro default__terminal_windows(cte, events, targets, carried, windows, delay_days) %}
 {%- set bounds = [delay_days] -%}
 {%- for w in windows %}{% do bounds.append(delay_days + w) %}{% endfor -%}
 {{ _ranked_events(cte ~ '__ranked', events, 'terminal_id', 'tx_fraud') }},
@@ -187,30 +222,39 @@
 {{ cte }} as (
 
     select
-        transaction_id,
+        carried.*,
         {%- for w in windows %}
-        events_before_{{ delay_days }}day - events_before_{{ delay_days + w }}day as nb_tx_{{ w }}day,
-        sum_before_{{ delay_days }}day - sum_before_{{ delay_days + w }}day as frauds_{{ w }}day{{ "," if not loop.last }}
+        bounds.events_before_{{ delay_days }}day - bounds.events_before_{{ delay_days + w }}day
+            as terminal_nb_tx_{{ w }}day,
+        bounds.sum_before_{{ delay_days }}day - bounds.sum_before_{{ delay_days + w }}day
+            as terminal_frauds_{{ w }}day{{ "," if not loop.last }}
         {%- endfor %}
-    from {{ cte }}__bounds
+    from {{ carried }} as carried
+    inner join {{ cte }}__bounds as bounds
+        on carried.transaction_id = bounds.transaction_id
 
 )
 {%- endmacro %}
 
-{#- DuckDB: RANGE frames ending d days before each row; targets join the labelled events
-    as rows without a label, which count(tx_fraud) and sum(tx_fraud) skip. -#}
-{% macro duckdb__terminal_windows(cte, events, targets, windows, delay_days) %}
+{#- DuckDB: RANGE frames ending d days before each row, each frame's count and frauds
+    from one packed sum (_packed). When the targets are the events (the training set), the
+    frames run over the carried rows themselves; otherwise the targets join the labelled
+    events as rows without a label, which the sum skips. -#}
+{% macro duckdb__terminal_windows(cte, events, targets, carried, windows, delay_days) %}
 {%- if var('features_rendering', 'native') == 'portable' -%}
-    {{ return(default__terminal_windows(cte, events, targets, windows, delay_days)) }}
+    {{ return(default__terminal_windows(cte, events, targets, carried, windows, delay_days)) }}
 {%- endif -%}
-{{ cte }} as (
+{%- set targets_are_events = events == targets -%}
+{{ cte }}__packed as (
 
     select
-        transaction_id,
+        {{ '*' if targets_are_events else 'transaction_id' }},
         {%- for w in windows %}
-        count(tx_fraud) over window_{{ w }}day as nb_tx_{{ w }}day,
-        coalesce(sum(tx_fraud) over window_{{ w }}day, 0) as frauds_{{ w }}day{{ "," if not loop.last }}
+        coalesce(sum({{ _packed('tx_fraud') }}) over window_{{ w }}day, 0) as packed_{{ w }}day{{ "," if not loop.last }}
         {%- endfor %}
+    {%- if targets_are_events %}
+    from {{ carried }}
+    {%- else %}
     from (
         select transaction_id, terminal_id, tx_datetime, tx_fraud, 0 as is_target
         from {{ events }}
@@ -226,18 +270,66 @@
         left join {{ events }} as events
             on targets.transaction_id = events.transaction_id
     ) as timeline
+    {%- endif %}
     window
         {%- for w in windows %}
         window_{{ w }}day as (
             partition by terminal_id
-            order by tx_datetime
-            range between interval {{ delay_days + w }} day - interval 1 microsecond preceding
-                and interval {{ delay_days }} day preceding
+            order by epoch_us(tx_datetime)
+            range between {{ _microseconds(delay_days + w) }} - 1 preceding
+                and {{ _microseconds(delay_days) }} preceding
         ){{ "," if not loop.last }}
         {%- endfor %}
+    {%- if not targets_are_events %}
     qualify is_target = 1
+    {%- endif %}
+
+),
+
+{{ cte }} as (
+
+    select
+        {%- if targets_are_events %}
+        packed.* exclude ({% for w in windows %}packed_{{ w }}day{{ ", " if not loop.last }}{% endfor %}),
+        {%- else %}
+        carried.*,
+        {%- endif %}
+        {%- for w in windows %}
+        {{ _packed_count('packed.packed_' ~ w ~ 'day') }} as terminal_nb_tx_{{ w }}day,
+        {{ _packed_sum('packed.packed_' ~ w ~ 'day') }} as terminal_frauds_{{ w }}day{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ cte }}__packed as packed
+    {%- if not targets_are_events %}
+    inner join {{ carried }} as carried
+        on packed.transaction_id = carried.transaction_id
+    {%- endif %}
 
 )
+{%- endmacro %}
+
+
+{#- A number of days in microseconds, the unit of DuckDB's epoch_us. -#}
+{% macro _microseconds(days) -%}
+    {{ days * 86400 * 1000000 }}
+{%- endmacro %}
+
+
+{#- A count and a sum in one windowed sum, which halves DuckDB's frame work: each row adds
+    2^80 + units (an integer measure: cents, or the fraud flag), so the sum is
+    count * 2^80 + sum(units). _packed_count rounds it to the nearest multiple of 2^80 (bit
+    shifts on HUGEINT, exact); _packed_sum is the rest. Exact while a frame's units sum to
+    less than 2^79 (about 6 * 10^23) in absolute value: staging caps one amount at 10^18
+    cents. A null measure (an unlabelled target) adds nothing. -#}
+{% macro _packed(units) -%}
+    (cast({{ units }} as hugeint) + (cast(1 as hugeint) << 80))
+{%- endmacro %}
+
+{% macro _packed_count(packed) -%}
+    cast(({{ packed }} + (cast(1 as hugeint) << 79)) >> 80 as bigint)
+{%- endmacro %}
+
+{% macro _packed_sum(packed) -%}
+    ({{ packed }} - (cast({{ _packed_count(packed) }} as hugeint) << 80))
 {%- endmacro %}
 
 

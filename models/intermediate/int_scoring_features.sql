@@ -71,18 +71,7 @@ transactions_known as (
     targets='transactions_to_score',
     customer_events='transactions_known',
     terminal_events='history',
-) }},
+    carry=['_arrived_at', '_refreshed_at'],
+) }}
 
-features_with_arrival as (
-
-    select
-        transaction_features.*,
-        transactions_to_score._arrived_at,
-        transactions_to_score._refreshed_at
-    from transaction_features
-    inner join transactions_to_score
-        on transaction_features.transaction_id = transactions_to_score.transaction_id
-
-)
-
-select * from features_with_arrival
+select * from transaction_features

@@ -18,17 +18,11 @@ history as (
 
 ),
 
-{{ transaction_features(targets='history', customer_events='history', terminal_events='history') }},
+{{ transaction_features(
+    targets='history',
+    customer_events='history',
+    terminal_events='history',
+    carry=['tx_fraud'],
+) }}
 
-features_labelled as (
-
-    select
-        transaction_features.*,
-        history.tx_fraud
-    from transaction_features
-    inner join history
-        on transaction_features.transaction_id = history.transaction_id
-
-)
-
-select * from features_labelled
+select * from transaction_features
