@@ -32,7 +32,15 @@ import pyarrow as pa
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
-from producer.fraud_model import FEATURES, ModelInfo, ModelStore, TrainingOptions, train
+from producer.fraud_model import (
+    FEATURES,
+    LEARNERS,
+    ModelInfo,
+    ModelStore,
+    TrainingOptions,
+    for_serving,
+    train,
+)
 from producer.kinesis import make_client
 
 STREAM_RECORD = (
@@ -165,7 +173,7 @@ class FraudModelFunctions:
         version = self.store.current_version()
         if self._loaded is None or self._loaded[0] != version:
             model, info = self.store.load()
-            self._loaded = (info.version, model, info)
+            self._loaded = (info.version, for_serving(model), info)
         return self._loaded[1], self._loaded[2]
 
     def probabilities(self, *columns: pa.Array) -> pa.Array:
@@ -190,7 +198,9 @@ class FraudModelFunctions:
         # keeps no order, and the learners bin and split on a sample of rows).
         frame = cursor.execute(f"select * from {training_table} order by all").df()
         options = json.loads(options_json)
-        options = TrainingOptions(**{**options, "features": tuple(options["features"])})
+        options["features"] = tuple(options["features"])
+        options["learners"] = tuple(options.pop("learners", None) or LEARNERS)
+        options = TrainingOptions(**options)
         model, info = train(frame, options, self.store.model_name)
         info.fingerprint = fingerprint
         return json.dumps(asdict(self.store.save(model, info)))

@@ -88,14 +88,14 @@ def test_training_reuse_and_retraining(dbt):
         "select model_state, learner, objective, training_rows, threshold, features "
         "from cust_cc_txn_fd"
     )
-    assert row[0] == "Model is Ready" and row[1] in ("gradient_boosting", "logistic_regression")
+    assert row[0] == "Model is Ready" and row[1] in ("xgboost", "logistic_regression")
     assert row[2] == "F1" and row[3] == dbt.scalar("select count(*) from int_training_features")
     assert 0 < row[4] < 1 and json.loads(row[5]) == list(FEATURES)
     metadata = json.loads(
         (dbt.database.parent / "models/cust_cc_txn_fd/v1/metadata.json").read_text()
     )
     assert {c["learner"] for c in metadata["candidates"]} == {
-        "gradient_boosting",
+        "xgboost",
         "logistic_regression",
     }
 
@@ -114,6 +114,17 @@ def test_training_reuse_and_retraining(dbt):
     assert window.returncode == 0 and "data or options changed" in window.output
     assert versions(dbt) == ["v1", "v2", "v3"]
     assert dbt.scalar("select training_end from cust_cc_txn_fd") < pd.Timestamp("2024-03-01")
+
+    # AUTO OFF MODEL_TYPE XGBOOST, as on Redshift: that learner only, threshold tuned for F1.
+    auto_off = dbt.history_vars + ", model_auto: false, model_objective: 'binary:logistic'"
+    xgboost_only = dbt.run("run", "-s", "cust_cc_txn_fd", vars=auto_off + ", model_type: xgboost")
+    assert xgboost_only.returncode == 0, xgboost_only.output[-3000:]
+    [(learner, candidates)] = dbt.query("select learner, candidates from cust_cc_txn_fd")
+    assert learner == "xgboost" and [c["learner"] for c in json.loads(candidates)] == ["xgboost"]
+    no_local = dbt.run("run", "-s", "cust_cc_txn_fd", vars=auto_off + ", model_type: mlp")
+    assert no_local.returncode != 0
+    assert "model_type mlp has no local counterpart (xgboost, linear_learner)" in no_local.output
+    assert versions(dbt) == ["v1", "v2", "v3", "v4"]
 
 
 def test_predictions_on_the_stream(dbt):
@@ -177,8 +188,8 @@ def test_automl_picks_by_the_objective_on_a_time_ordered_split():
         (frame.tx_amount > 0.7) & (frame.terminal_id_risk_7day_window > 0.6)
     ).astype(int)
     _model, info = train(frame, TrainingOptions(objective="AP"), "m")
-    assert info.learner == "gradient_boosting"
-    assert {c["learner"] for c in info.candidates} == {"gradient_boosting", "logistic_regression"}
+    assert info.learner == "xgboost"
+    assert {c["learner"] for c in info.candidates} == {"xgboost", "logistic_regression"}
     assert info.validation_objective_value > 0.9 and 0 < info.threshold < 1
     with pytest.raises(ValueError, match="objective must be one of"):
         TrainingOptions(objective="accuracy")

@@ -176,8 +176,16 @@ select count(*) from generate_series(1, {{ (seconds * 3000000) | int }})
     {%- if current_fingerprint == fingerprint and not ml_model_retrain_requested() %}
         {{ log(model.name ~ ": the model is current (training data and options unchanged)", info=true) }}
     {%- else %}
+        {#- AUTO OFF trains the named model type only, its threshold tuned for F1 (the
+            XGBoost objective, such as binary:logistic, is what it fits). -#}
+        {%- set local_learners = {'xgboost': ['xgboost'], 'linear_learner': ['logistic_regression']} -%}
+        {%- if not settings.auto and (settings.model_type | lower) not in local_learners -%}
+            {{ exceptions.raise_compiler_error(model.name ~ ": model_type " ~ settings.model_type
+                ~ " has no local counterpart (xgboost, linear_learner)") }}
+        {%- endif -%}
         {%- set options = {
-            'objective': settings.objective,
+            'objective': settings.objective if settings.auto else 'F1',
+            'learners': none if settings.auto else local_learners[settings.model_type | lower],
             'features': settings.features,
             'target': settings.target,
             'time_column': settings.time_column,
