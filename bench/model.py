@@ -6,10 +6,12 @@ on (a 7-day gap for the label delay), scored through the SQL functions fn_custom
 and fn_customer_cc_fd_prob. Nothing is tuned on the test period: the learner and threshold
 come from the model's own time-ordered validation inside the training months.
 
-Figures: test_auc_roc, test_average_precision, test_card_precision_at_100, test_f1,
+Figures: test_auc_roc, test_average_precision, test_card_precision_at_100 (and its ceiling,
+the same measure with the labels as scores), test_f1,
 balanced_test_f1 (the walkthrough's class-balanced setup: the same AutoML trained on the
 training months' frauds and as many genuine transactions drawn at random, tested on the test
-period's frauds and as many genuine ones), train_seconds (median of RUNS trainings) and
+period's frauds and as many genuine ones; balanced_test_f1_main_model is the main model,
+with its own threshold, on that balanced test sample), train_seconds (median of RUNS trainings) and
 score_rows_per_s (fn_customer_cc_fd over 1M rows in DuckDB, median of RUNS).
 Targets: AUC >= 0.87, AP >= 0.70, CP@100 >= 0.30, train < 120 s, >= 500,000 rows/s,
 balanced F1 >= 0.91.
@@ -104,9 +106,10 @@ def main() -> None:
         frauds = np.nonzero(labels == 1)[0]
         genuine = rng.choice(np.nonzero(labels == 0)[0], size=len(frauds), replace=False)
         balanced = np.concatenate([frauds, genuine])
-        balanced_quality = quality(
+        main_model_on_balanced = quality(
             labels[balanced], scores[balanced], test["prediction"].to_numpy()[balanced]
         )
+        walkthrough_setup = balanced_setup(connection)
 
         rates = []
         for _ in range(RUNS):
@@ -123,10 +126,17 @@ def main() -> None:
             "test_auc_roc": round(measured["auc_roc"], 4),
             "test_average_precision": round(measured["average_precision"], 4),
             "test_card_precision_at_100": round(card_precision_at_k(test, 100), 4),
+            # what a model that knew the labels would reach: the days' compromised cards
+            "test_card_precision_at_100_ceiling": round(
+                card_precision_at_k(test.assign(score=test["tx_fraud"]), 100), 4
+            ),
             "test_f1": round(measured["f1"], 4),
             "test_precision": round(measured["precision"], 4),
             "test_recall": round(measured["recall"], 4),
-            "balanced_test_f1": round(balanced_quality["f1"], 4),
+            "balanced_test_f1": round(walkthrough_setup["f1"], 4),
+            "balanced_test_precision": round(walkthrough_setup["precision"], 4),
+            "balanced_test_recall": round(walkthrough_setup["recall"], 4),
+            "balanced_test_f1_main_model": round(main_model_on_balanced["f1"], 4),
             "train_seconds": round(results.median(train_seconds), 1),
             "score_rows_per_s": round(results.median(rates)),
             "learner": learner,
