@@ -176,8 +176,8 @@ select count(*) from generate_series(1, {{ (seconds * 3000000) | int }})
     {%- if current_fingerprint == fingerprint and not ml_model_retrain_requested() %}
         {{ log(model.name ~ ": the model is current (training data and options unchanged)", info=true) }}
     {%- else %}
-        {#- AUTO OFF trains the named model type only, its threshold tuned for F1 (the
-            XGBoost objective, such as binary:logistic, is what it fits). -#}
+        {#- AUTO OFF trains the named model type only. Its OBJECTIVE is then the loss
+            the learner fits (such as binary:logistic), so the threshold is tuned for F1. -#}
         {%- set local_learners = {'xgboost': ['xgboost'], 'linear_learner': ['logistic_regression']} -%}
         {%- if not settings.auto and (settings.model_type | lower) not in local_learners -%}
             {{ exceptions.raise_compiler_error(model.name ~ ": model_type " ~ settings.model_type
