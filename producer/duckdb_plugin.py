@@ -34,7 +34,6 @@ from duckdb import DuckDBPyConnection
 
 from producer.fraud_model import (
     FEATURES,
-    LEARNERS,
     ModelInfo,
     ModelStore,
     TrainingOptions,
@@ -197,10 +196,13 @@ class FraudModelFunctions:
         # A fixed row order: the same data then trains the same model (DuckDB's CREATE TABLE AS
         # keeps no order, and the learners bin and split on a sample of rows).
         frame = cursor.execute(f"select * from {training_table} order by all").df()
-        options = json.loads(options_json)
-        options["features"] = tuple(options["features"])
-        options["learners"] = tuple(options.pop("learners", None) or LEARNERS)
-        options = TrainingOptions(**options)
+        options = json.loads(options_json)  # its arrays are the tuple options (features, learners)
+        options = TrainingOptions(
+            **{
+                key: tuple(value) if isinstance(value, list) else value
+                for key, value in options.items()
+            }
+        )
         model, info = train(frame, options, self.store.model_name)
         info.fingerprint = fingerprint
         return json.dumps(asdict(self.store.save(model, info)))

@@ -180,25 +180,7 @@
 
 ),
 
-{{ cte }} as (
-
-    select
-        {%- if targets_are_events %}
-        packed.* exclude ({% for w in windows %}packed_{{ w }}day{{ ", " if not loop.last }}{% endfor %}),
-        {%- else %}
-        targets.*,
-        {%- endif %}
-        {%- for w in windows %}
-        {{ _packed_count('packed.packed_' ~ w ~ 'day') }} as customer_nb_tx_{{ w }}day,
-        cast({{ _packed_sum('packed.packed_' ~ w ~ 'day') }} as double) / 100 as customer_amount_{{ w }}day{{ "," if not loop.last }}
-        {%- endfor %}
-    from {{ cte }}__packed as packed
-    {%- if not targets_are_events %}
-    inner join {{ targets }} as targets
-        on packed.transaction_id = targets.transaction_id
-    {%- endif %}
-
-)
+{{ _unpacked(cte, targets, targets_are_events, windows, 'customer_nb_tx', 'customer_amount', 100) }}
 {%- endmacro %}
 
 
@@ -286,25 +268,7 @@
 
 ),
 
-{{ cte }} as (
-
-    select
-        {%- if targets_are_events %}
-        packed.* exclude ({% for w in windows %}packed_{{ w }}day{{ ", " if not loop.last }}{% endfor %}),
-        {%- else %}
-        carried.*,
-        {%- endif %}
-        {%- for w in windows %}
-        {{ _packed_count('packed.packed_' ~ w ~ 'day') }} as terminal_nb_tx_{{ w }}day,
-        {{ _packed_sum('packed.packed_' ~ w ~ 'day') }} as terminal_frauds_{{ w }}day{{ "," if not loop.last }}
-        {%- endfor %}
-    from {{ cte }}__packed as packed
-    {%- if not targets_are_events %}
-    inner join {{ carried }} as carried
-        on packed.transaction_id = carried.transaction_id
-    {%- endif %}
-
-)
+{{ _unpacked(cte, carried, targets_are_events, windows, 'terminal_nb_tx', 'terminal_frauds') }}
 {%- endmacro %}
 
 
@@ -330,6 +294,33 @@
 
 {% macro _packed_sum(packed) -%}
     ({{ packed }} - (cast({{ _packed_count(packed) }} as hugeint) << 80))
+{%- endmacro %}
+
+{#- CTE ``cte`` from ``cte``__packed (packed_<w>day per row): the count and the sum of each
+    window, <count_name>_<w>day and <sum_name>_<w>day (units / units_per_value, a double),
+    with the columns of the packed rows when the targets are the events, else of
+    ``carried`` (one row per target). -#}
+{% macro _unpacked(cte, carried, targets_are_events, windows, count_name, sum_name, units_per_value=1) %}
+{{ cte }} as (
+
+    select
+        {%- if targets_are_events %}
+        packed.* exclude ({% for w in windows %}packed_{{ w }}day{{ ", " if not loop.last }}{% endfor %}),
+        {%- else %}
+        carried.*,
+        {%- endif %}
+        {%- for w in windows %}
+        {{ _packed_count('packed.packed_' ~ w ~ 'day') }} as {{ count_name }}_{{ w }}day,
+        cast({{ _packed_sum('packed.packed_' ~ w ~ 'day') }} as double) / {{ units_per_value }}
+            as {{ sum_name }}_{{ w }}day{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ cte }}__packed as packed
+    {%- if not targets_are_events %}
+    inner join {{ carried }} as carried
+        on packed.transaction_id = carried.transaction_id
+    {%- endif %}
+
+)
 {%- endmacro %}
 
 

@@ -185,13 +185,15 @@ select count(*) from generate_series(1, {{ (seconds * 3000000) | int }})
         {%- endif -%}
         {%- set options = {
             'objective': settings.objective if settings.auto else 'F1',
-            'learners': none if settings.auto else local_learners[settings.model_type | lower],
             'features': settings.features,
             'target': settings.target,
             'time_column': settings.time_column,
             'max_runtime_seconds': settings.max_runtime,
             'seed': settings.seed,
         } -%}
+        {%- if not settings.auto -%}
+            {%- do options.update({'learners': local_learners[settings.model_type | lower]}) -%}
+        {%- endif -%}
         {{ log(model.name ~ ": training (" ~ ("first model" if current is none else "data or options changed") ~ ")", info=true) }}
         {%- set trained = run_query(
             "select fraud_model_train('" ~ training ~ "', '" ~ tojson(options) ~ "', '" ~ fingerprint ~ "')"
