@@ -41,7 +41,11 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-profiles.yml: | profiles.example.yml
+# A profile older than the example is replaced (the old one kept as profiles.yml.bak): every
+# setting in it comes from the environment, and an outdated one names plugins that moved.
+profiles.yml: profiles.example.yml
+	@if [ -f profiles.yml ]; then cp profiles.yml profiles.yml.bak; \
+		echo "note: profiles.yml replaced by the newer profiles.example.yml (old one: profiles.yml.bak)"; fi
 	cp profiles.example.yml profiles.yml
 
 setup: $(VENV)/.installed node_modules/.installed profiles.yml ## virtualenv, node_modules, dbt profile
@@ -53,7 +57,7 @@ kinesis-stop: ## stop the local Kinesis
 	$(BIN)/python -m producer local-kinesis stop
 
 demo: setup ## the main job end to end: stream, refresh, score, alert; summary and report
-	$(BIN)/python -m producer demo --rate $(DEMO_RATE) --duration $(DEMO_SECONDS) \
+	$(BIN)/python -m fraud_detection demo --rate $(DEMO_RATE) --duration $(DEMO_SECONDS) \
 		--interval $(DEMO_INTERVAL) --port $(KINESIS_PORT) --data-dir $(DATA_DIR) --out reports
 
 lint: setup ## ruff (lint and format check), sqlfluff (SQL style, Redshift dialect, offline)

@@ -1,15 +1,7 @@
 -- Predictions against the ground truth on a test period after the training window (the
 -- walkthrough's check), with the confusion matrix, precision and recall. Set the vars
 -- test_start (e.g. 7 days after training_end, for the label delay) and, optionally, test_end.
-{%- set inputs = [
-    'tx_amount', 'tx_during_weekend', 'tx_during_night',
-    'customer_id_nb_tx_1day_window', 'customer_id_avg_amount_1day_window',
-    'customer_id_nb_tx_7day_window', 'customer_id_avg_amount_7day_window',
-    'customer_id_nb_tx_30day_window', 'customer_id_avg_amount_30day_window',
-    'terminal_id_nb_tx_1day_window', 'terminal_id_risk_1day_window',
-    'terminal_id_nb_tx_7day_window', 'terminal_id_risk_7day_window',
-    'terminal_id_nb_tx_30day_window', 'terminal_id_risk_30day_window',
-] %}
+{%- set fraud_model = var('fraud_model') %}
 
 with
 
@@ -31,7 +23,7 @@ predicted as (
 
     select
         tx_fraud,
-        fn_customer_cc_fd({{ inputs | join(', ') }}) as fraud_prediction
+        {{ fraud_model['function'] }}({{ fraud_model['inputs'] | join(', ') }}) as fraud_prediction
     from test_period
 
 ),

@@ -15,11 +15,11 @@ from pathlib import Path
 import pandas as pd
 
 from bench import results
+from fraud_detection.testing.dbt import LocalDbt
+from fraud_detection.testing.reference_features import reference_features
 from producer.cli import main as producer
 from producer.kinesis import ensure_stream, make_client
 from producer.local_kinesis import LocalKinesis
-from tests.dbt_runner import LocalDbt
-from tests.reference_features import reference_features
 
 RUNS = 3
 STREAM = "bench-features"

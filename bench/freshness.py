@@ -1,4 +1,4 @@
-"""freshness_p50_s / freshness_p95_s: the main job (`python -m producer demo`) on the default
+"""freshness_p50_s / freshness_p95_s: the main job (`python -m fraud_detection demo`) on the default
 world, streaming 500 transactions/s for 60 s while the auto-refresh loop refreshes, scores
 and alerts every 2 s; latency from the transaction (stamped as the producer hands it to the
 publisher) to the alert's delivery. live_precision / live_recall: the stream's predictions
@@ -17,8 +17,8 @@ import tempfile
 from pathlib import Path
 
 from bench import results
-from tests.conftest import free_port
-from tests.dbt_runner import PROJECT_DIR, base_env
+from fraud_detection.testing.dbt import PROJECT_DIR, base_env
+from fraud_detection.testing.ports import free_port
 
 RUNS = 3
 RATE = 500
@@ -49,7 +49,7 @@ def main() -> None:
             out = Path(folder) / "reports"
             done = subprocess.run(
                 [
-                    sys.executable, "-m", "producer", "demo",
+                    sys.executable, "-m", "fraud_detection", "demo",
                     "--rate", str(RATE), "--duration", str(SECONDS),
                     "--interval", str(INTERVAL), "--out", str(out),
                     "--data-dir", str(Path(folder) / "data"), "--port", str(port),

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from bench import results
 from bench.publish import live_records
+from fraud_detection.testing.dbt import LocalDbt
 from producer.kinesis import ensure_stream, make_client
 from producer.local_kinesis import LocalKinesis
 from producer.publish import Publisher
-from tests.dbt_runner import LocalDbt
 
 RECORDS = 100_000
 RUNS = 3

@@ -32,17 +32,22 @@ import numpy as np
 import pandas as pd
 
 from bench import results
+from fraud_detection.defaults import MODEL_INPUTS
+from fraud_detection.learner.evaluation import (
+    card_precision_at_k,
+    compromised_cards_missed,
+    quality,
+)
+from fraud_detection.learner.training import TrainingOptions, best_f1_threshold, train
+from fraud_detection.plugins.fraud_model import Plugin
+from fraud_detection.testing.dbt import LocalDbt
 from producer.cli import main as producer
-from producer.duckdb_plugin import Plugin
-from producer.evaluation import card_precision_at_k, compromised_cards_missed, quality
-from producer.fraud_model import FEATURES, TrainingOptions, best_f1_threshold, train
-from tests.dbt_runner import LocalDbt
 
 RUNS = 3
 TRAINING_END = "2018-08-01"
 TEST_START = "2018-08-08"
 SCORE_ROWS = 1_000_000
-INPUTS = ", ".join(FEATURES)
+INPUTS = ", ".join(MODEL_INPUTS)
 
 
 def balanced_sample(frame, rng: np.random.Generator):
@@ -65,7 +70,7 @@ def balanced_setup(connection) -> dict[str, float]:
     ).df()
     model, info = train(balanced_sample(training, rng), TrainingOptions(), "balanced")
     test = balanced_sample(test, rng)
-    scores = model.predict_proba(test[list(FEATURES)].to_numpy(np.float64))[:, 1]
+    scores = model.predict_proba(test[list(MODEL_INPUTS)].to_numpy(np.float64))[:, 1]
     labels = test["tx_fraud"].to_numpy()
     measured = quality(labels, scores, (scores >= info.threshold).astype(int))
     # An upper bound, not a result: the threshold chosen on the test sample itself.

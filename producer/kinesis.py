@@ -1,4 +1,4 @@
-"""The boto3 Kinesis client and stream checks, shared by the CLI, the tests and the demo."""
+"""The boto3 Kinesis client and stream checks, shared by the producer, the tests and the demo."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from botocore.exceptions import ClientError, EndpointConnectionError, NoRegionEr
 
 from producer.errors import ProducerError
 
+# The stream the producer publishes to by default; the dbt var stream_name restates it
+# (dbt_project.yml), and a test checks that the two agree.
+DEFAULT_STREAM = "cust-payment-txn-stream"
 LOCAL_REGION = "us-east-1"
 LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
 

@@ -9,6 +9,8 @@ come from the same per-day schedule as the history (``world.compromised_*``).
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +25,7 @@ from producer.history import (
     TERMINAL_COMPROMISE_DAYS,
     Transactions,
 )
+from producer.records import Record, encode_live
 from producer.world import World, compromised_customers, compromised_terminals, draw_amounts_cents
 
 # Live ids are (run start in epoch milliseconds) * LIVE_ID_STRIDE + (index within the run):
@@ -105,3 +108,26 @@ class LiveSimulator:
         for start in range(max(0, day - CUSTOMER_COMPROMISE_DAYS + 1), day + 1):
             self._customer_compromised[compromised_customers(config, start)] = True
         self._schedule_day = day
+
+
+def labelled_records(
+    simulator: LiveSimulator,
+    chunk: int,
+    total: int | None,
+    deadline: float | None,
+    labels,
+) -> Iterator[Record]:
+    """Live records for the publisher, ``chunk`` at a time, until ``total`` records or the
+    monotonic ``deadline``. Each record's label (TRANSACTION_ID, TX_FRAUD, TX_FRAUD_SCENARIO)
+    is written to the csv writer ``labels`` as the record is handed over; the publisher sends
+    every record it took, even when stopped, so labels and stream stay in step."""
+    made = 0
+    while (total is None or made < total) and (deadline is None or time.monotonic() < deadline):
+        size = chunk if total is None else min(chunk, total - made)
+        batch = simulator.take(size, dt.datetime.now(dt.UTC))
+        tx = batch.transactions
+        truth = zip(tx.tx_fraud.tolist(), tx.tx_fraud_scenario.tolist(), strict=True)
+        made += size
+        for record, (fraud, scenario) in zip(encode_live(batch.created_at, tx), truth, strict=True):
+            labels.writerow((record.transaction_id, fraud, scenario))
+            yield record

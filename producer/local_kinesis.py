@@ -17,12 +17,13 @@ import time
 from pathlib import Path
 
 from producer.errors import ProducerError
+from producer.paths import KINESIS_DATA_DIR, NODE_MODULES
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LAUNCHER = Path(__file__).resolve().parent / "kinesalite_loopback.js"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4567
-DEFAULT_DATA_DIR = PROJECT_ROOT / ".local" / "kinesis"
+DEFAULT_DATA_DIR = KINESIS_DATA_DIR
+PID_FILE = "kinesalite.pid"
 
 
 class LocalKinesisError(ProducerError):
@@ -49,7 +50,7 @@ class LocalKinesis:
         port: int = DEFAULT_PORT,
         data_dir: Path = DEFAULT_DATA_DIR,
         host: str = DEFAULT_HOST,
-        node_modules: Path = PROJECT_ROOT / "node_modules",
+        node_modules: Path = NODE_MODULES,
     ):
         self.host = host
         self.port = port
@@ -74,7 +75,7 @@ class LocalKinesis:
             )
         if not (self.node_modules / "kinesalite").is_dir():
             raise LocalKinesisError(
-                f"kinesalite is not installed in {self.node_modules}: run `make node_modules`"
+                f"kinesalite is not installed in {self.node_modules}: run `make setup`"
             )
         if _answers(self.host, self.port):
             raise LocalKinesisError(f"port {self.port} on {self.host} is already in use")
@@ -161,3 +162,40 @@ def _alive(pid: int) -> bool:
     except (OSError, IndexError):
         return True
     return state != "Z"
+
+
+# -- a server shared by separate commands (`local-kinesis start|stop|status`) ------------------
+
+
+def running(data_dir: Path) -> tuple[int, int] | None:
+    """(pid, port) of a server that `start_detached` started on ``data_dir``, else None."""
+    try:
+        pid_text, port_text = (Path(data_dir) / PID_FILE).read_text().split()
+        pid = int(pid_text)
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return None
+    if LAUNCHER.name.encode() not in cmdline:
+        return None  # the pid was reused by another process
+    return pid, int(port_text)
+
+
+def start_detached(port: int, data_dir: Path) -> str:
+    """Start a server that outlives this process (unless one runs); a line saying where."""
+    found = running(data_dir)
+    if found:
+        return f"local Kinesis already running (pid {found[0]}) at {endpoint_url(found[1])}"
+    server = LocalKinesis(port=port, data_dir=data_dir)
+    url = server.start()
+    (Path(data_dir) / PID_FILE).write_text(f"{server.process.pid} {port}\n")
+    return f"local Kinesis running (pid {server.process.pid}) at {url}, data in {data_dir}"
+
+
+def stop_detached(data_dir: Path) -> str:
+    """Stop the server `start_detached` started on ``data_dir``; a line saying what happened."""
+    found = running(data_dir)
+    if not found:
+        return "local Kinesis is not running"
+    stop_pid(found[0])
+    (Path(data_dir) / PID_FILE).unlink(missing_ok=True)
+    return f"local Kinesis stopped (pid {found[0]})"

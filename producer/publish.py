@@ -12,9 +12,11 @@
 from __future__ import annotations
 
 import collections
+import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from botocore.exceptions import ClientError
@@ -244,3 +246,22 @@ def _fill(
         pending.append(_Pending(record))
         added += 1
     return added, False
+
+
+def write_given_up(given_up: Iterable[GivenUp], path: Path) -> None:
+    """Append the given-up records to ``path``, one JSON object a line, to be sent again."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as out:
+        for item in given_up:
+            out.write(
+                json.dumps(
+                    {
+                        "partition_key": item.record.partition_key,
+                        "data": item.record.data.decode(),
+                        "error_code": item.error_code,
+                        "error_message": item.error_message,
+                        "attempts": item.attempts,
+                    }
+                )
+                + "\n"
+            )

@@ -1,23 +1,33 @@
-"""Shared fixtures: a real kinesalite on 127.0.0.1 and boto3 clients pointed at it."""
+"""Shared fixtures, and the markers each test folder sets.
+
+Tests are laid out by kind, and each folder marks its tests with its kind, so that
+``pytest -m unit`` (or integration, redshift, e2e) runs one kind:
+- unit/: pure Python and files, no server;
+- integration/: real DuckDB, dbt and kinesalite;
+- redshift/: the redshift target's code path (offline compiles and the rehearsal);
+- e2e/: whole commands as a user runs them (the demo, the docs site in a browser).
+"""
 
 from __future__ import annotations
 
-import socket
 import uuid
+from pathlib import Path
 
 import pytest
 
+from fraud_detection.testing.ports import free_port
 from producer.kinesis import ensure_stream, make_client
 from producer.local_kinesis import LocalKinesis
 
-# Fixtures for offline compiles against the redshift target.
-pytest_plugins = ["tests.redshift_sql"]
+TESTS_DIR = Path(__file__).resolve().parent
+KINDS = ("unit", "integration", "redshift", "e2e")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        folder = Path(str(item.path)).resolve().relative_to(TESTS_DIR).parts[0]
+        if folder in KINDS:
+            item.add_marker(folder)
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,6 @@ import json as _json
 import re as _re
 from datetime import UTC as _UTC
 from datetime import datetime as _datetime
-from pathlib import Path as _Path
 from types import SimpleNamespace as _Namespace
 from typing import Any
 
@@ -29,7 +28,8 @@ from jinja2 import pass_context as _pass_context
 from jinja2.runtime import Context as _Context
 from jinja2.runtime import missing as _missing
 
-_PROJECT_DIR = _Path(__file__).resolve().parents[2]
+from producer.paths import PROJECT_DIR as _PROJECT_DIR
+
 _DISPATCH_PREFIXES = ("redshift__", "postgres__", "default__")
 
 

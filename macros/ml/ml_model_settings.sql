@@ -57,7 +57,8 @@
 
 
 {#- Print SHOW MODEL for a model: dbt run-operation show_model --args '{model: cust_cc_txn_fd}' -#}
-{% macro show_model(model='cust_cc_txn_fd') %}
+{% macro show_model(model=none) %}
+    {%- set model = model or var('fraud_model')['name'] -%}
     {%- if target.type == 'redshift' -%}
         {%- set result = run_query('show model ' ~ target.schema ~ '.' ~ model) -%}
     {%- else -%}

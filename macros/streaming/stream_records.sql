@@ -15,8 +15,9 @@
 
 {#- DuckDB: the plugin's kinesis_records() reads the local stream after the sequence numbers
     in the session variable kinesis_positions (set by the materialization from the rows it
-    already holds; unset means from the start). The compiled SQL stays the same from run to
-    run, so its fingerprint does too. -#}
+    already holds; unset means from the start). The endpoint is the plugin's connection
+    setting (profiles.yml), not part of the SQL: the compiled SQL stays the same from run to
+    run and from port to port, so its fingerprint does too. -#}
 {% macro duckdb__stream_records(stream) %}
     {%- set settings = streaming_view_settings() -%}
     {%- if execute and settings.source_kind != 'kinesis' -%}
@@ -27,7 +28,6 @@
         select unnest(
             kinesis_records(
                 '{{ settings.stream_name }}',
-                '{{ var("kinesis_endpoint_url") }}',
                 getvariable('kinesis_positions')
             ),
             recursive := true

@@ -12,23 +12,11 @@
 -- fraud_prediction (1 when the probability reaches the model's tuned threshold).
 -- The prediction function comes with the trained model: depends_on: {{ ref('cust_cc_txn_fd') }}
 
-{%- set inputs = [
-    'scored.tx_amount',
-    'scored.tx_during_weekend',
-    'scored.tx_during_night',
-    'scored.customer_id_nb_tx_1day_window',
-    'scored.customer_id_avg_amount_1day_window',
-    'scored.customer_id_nb_tx_7day_window',
-    'scored.customer_id_avg_amount_7day_window',
-    'scored.customer_id_nb_tx_30day_window',
-    'scored.customer_id_avg_amount_30day_window',
-    'scored.terminal_id_nb_tx_1day_window',
-    'scored.terminal_id_risk_1day_window',
-    'scored.terminal_id_nb_tx_7day_window',
-    'scored.terminal_id_risk_7day_window',
-    'scored.terminal_id_nb_tx_30day_window',
-    'scored.terminal_id_risk_30day_window',
-] %}
+{%- set fraud_model = var('fraud_model') %}
+{%- set inputs = [] %}
+{%- for input in fraud_model['inputs'] %}
+    {%- do inputs.append('scored.' ~ input) %}
+{%- endfor %}
 
 with
 
@@ -63,8 +51,8 @@ predictions as (
         customers.full_name,
         customers.email_address,
         customers.phone_number,
-        {{ fraud_probability('fn_customer_cc_fd', inputs) }} as fraud_probability,
-        fn_customer_cc_fd({{ inputs | join(', ') }}) as fraud_prediction,
+        {{ fraud_probability(fraud_model['function'], inputs) }} as fraud_probability,
+        {{ fraud_model['function'] }}({{ inputs | join(', ') }}) as fraud_prediction,
         scored._refreshed_at
     from scored
     left join customers

@@ -8,7 +8,7 @@
 
 -- The alert queue: each stream transaction predicted fraudulent, once, added by the run that
 -- first scored it, with what the walkthrough's final query shows (who to call, the amount,
--- the terminal, the probability). The alert sink (python -m producer alerts) delivers the
+-- the terminal, the probability). The alert sink (python -m fraud_detection alerts) delivers the
 -- rows queued after the last ones it delivered. The anti-join keeps one row per transaction;
 -- the _refreshed_at filter keeps each run's scan to the refreshes since the newest alert.
 

@@ -1,33 +1,17 @@
 {#- The walkthrough's fraud model: Redshift ML's CREATE MODEL on Redshift, the in-process
     AutoML counterpart locally; either way its prediction function is fn_customer_cc_fd with
-    the 15 inputs below, in this order. The training window can be bounded with the vars
-    training_start and training_end (timestamps; default: the whole labelled history).
+    the walkthrough's 15 inputs in order (both from the var fraud_model in dbt_project.yml).
+    The training window can be bounded with the vars training_start and training_end (timestamps; default: the whole labelled history).
     Redshift ML samples a training set larger than MAX_CELLS (default 1,000,000 cells; the
     default world's is about 28M): the var model_max_cells raises it. -#}
 {{
     config(
         materialized='ml_model',
         meta={
-            'function': 'fn_customer_cc_fd',
+            'function': var('fraud_model')['function'],
             'target': 'tx_fraud',
             'time_column': 'tx_datetime',
-            'features': [
-                'tx_amount',
-                'tx_during_weekend',
-                'tx_during_night',
-                'customer_id_nb_tx_1day_window',
-                'customer_id_avg_amount_1day_window',
-                'customer_id_nb_tx_7day_window',
-                'customer_id_avg_amount_7day_window',
-                'customer_id_nb_tx_30day_window',
-                'customer_id_avg_amount_30day_window',
-                'terminal_id_nb_tx_1day_window',
-                'terminal_id_risk_1day_window',
-                'terminal_id_nb_tx_7day_window',
-                'terminal_id_risk_7day_window',
-                'terminal_id_nb_tx_30day_window',
-                'terminal_id_risk_30day_window',
-            ],
+            'features': var('fraud_model')['inputs'],
             'auto': var('model_auto', true),
             'model_type': var('model_type', none),
             'problem_type': 'binary_classification',
@@ -49,21 +33,9 @@ training_set as (
     select
         transaction_id,
         tx_datetime,
-        tx_amount,
-        tx_during_weekend,
-        tx_during_night,
-        customer_id_nb_tx_1day_window,
-        customer_id_avg_amount_1day_window,
-        customer_id_nb_tx_7day_window,
-        customer_id_avg_amount_7day_window,
-        customer_id_nb_tx_30day_window,
-        customer_id_avg_amount_30day_window,
-        terminal_id_nb_tx_1day_window,
-        terminal_id_risk_1day_window,
-        terminal_id_nb_tx_7day_window,
-        terminal_id_risk_7day_window,
-        terminal_id_nb_tx_30day_window,
-        terminal_id_risk_30day_window,
+        {% for input in var('fraud_model')['inputs'] -%}
+            {{ input }},
+        {% endfor -%}
         tx_fraud
     from {{ ref('int_training_features') }}
 

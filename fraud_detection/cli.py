@@ -1,0 +1,159 @@
+"""Command line: ``python -m fraud_detection detect|alerts|demo``.
+
+``main(argv)`` returns the exit code: 0 done, 2 bad input or an unusable warehouse, stream or
+endpoint (one line on stderr, no traceback), 130 interrupted twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+from pathlib import Path
+
+from fraud_detection.defaults import ALERT_STATE
+from producer import local_kinesis
+from producer.arguments import (
+    OneLineParser,
+    add_world_arguments,
+    json_object,
+    positive_float,
+    positive_int,
+    run,
+    world_config,
+)
+from producer.stopping import StopFlag, handling_signals
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(_parser(), argv)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(prog="python -m fraud_detection", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+
+    detect = commands.add_parser(
+        "detect", help="the auto-refresh loop: refresh, score and alert every few seconds"
+    )
+    _add_dbt_arguments(detect)
+    _add_alert_arguments(detect)
+    detect.add_argument(
+        "--interval",
+        type=positive_float,
+        default=2.0,
+        help="seconds from one cycle's start to the next (default %(default)s)",
+    )
+    detect.add_argument(
+        "--duration", type=positive_float, help="stop after this many seconds (default: Ctrl-C)"
+    )
+    detect.set_defaults(handler=_detect)
+
+    alerts = commands.add_parser(
+        "alerts", help="deliver the alerts queued since the last delivery, once"
+    )
+    _add_dbt_arguments(alerts)
+    _add_alert_arguments(alerts)
+    alerts.set_defaults(handler=_alerts)
+
+    demo = commands.add_parser("demo", help="the main job end to end, with a summary and report")
+    add_world_arguments(demo, start_help="default: --days before today, so it ends today")
+    demo.add_argument("--days", type=positive_int, default=183, help="days of history")
+    demo.add_argument("--rate", type=positive_float, default=300.0, help="transactions/s")
+    demo.add_argument("--duration", type=positive_float, default=60.0, help="seconds to stream")
+    demo.add_argument(
+        "--interval", type=positive_float, default=2.0, help="seconds between refreshes"
+    )
+    demo.add_argument("--out", type=Path, default=Path("reports"), help="summary and report")
+    demo.add_argument("--data-dir", type=Path, default=Path("data"), help="generated world")
+    demo.add_argument("--port", type=positive_int, default=local_kinesis.DEFAULT_PORT)
+    demo.add_argument("--kinesis-dir", type=Path, default=local_kinesis.DEFAULT_DATA_DIR)
+    demo.set_defaults(handler=_demo)
+    return parser
+
+
+def _add_dbt_arguments(parser: argparse.ArgumentParser) -> None:
+    dbt = parser.add_argument_group("dbt")
+    dbt.add_argument("--target", help="dbt target (default: the profile's, local)")
+    dbt.add_argument("--vars", type=json_object, default={}, help="dbt vars, as JSON")
+
+
+def _add_alert_arguments(parser: argparse.ArgumentParser) -> None:
+    sinks = parser.add_argument_group("alert sinks (the terminal is always one)")
+    sinks.add_argument("--alerts-out", type=Path, help="append alerts to this JSON-lines file")
+    sinks.add_argument(
+        "--sns-topic-arn",
+        default=os.environ.get("FRAUD_ALERTS_SNS_TOPIC_ARN"),
+        help="publish alerts to this SNS topic (default: $FRAUD_ALERTS_SNS_TOPIC_ARN)",
+    )
+    sinks.add_argument("--region", help="AWS region of the SNS topic")
+    sinks.add_argument("--profile", help="AWS named profile")
+    sinks.add_argument(
+        "--alert-state",
+        type=Path,
+        default=ALERT_STATE,
+        help="where the newest delivered alert is remembered (default %(default)s)",
+    )
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+
+def _delivery(args: argparse.Namespace):
+    from fraud_detection.alerts import build_delivery
+
+    return build_delivery(
+        args.alert_state, args.alerts_out, args.sns_topic_arn, args.region, args.profile
+    )
+
+
+def _dbt_session(args: argparse.Namespace):
+    from fraud_detection.refresh.dbt_session import DbtSession
+
+    return DbtSession(target=args.target, vars=args.vars)
+
+
+def _detect(args: argparse.Namespace) -> int:
+    from fraud_detection.refresh.loop import run_loop
+
+    dbt = _dbt_session(args)
+    dbt.runner()  # parse the project first: --duration counts refresh time only
+    delivery = _delivery(args)
+    deadline = None if args.duration is None else time.monotonic() + args.duration
+    stop = StopFlag("stopping: finishing the cycle (Ctrl-C again to abort)")
+    with handling_signals(stop):
+        stats = run_loop(
+            dbt,
+            delivery,
+            args.interval,
+            lambda: stop() or (deadline is not None and time.monotonic() >= deadline),
+        )
+    print(stats.summary(), file=sys.stderr)
+    return 0
+
+
+def _alerts(args: argparse.Namespace) -> int:
+    delivered = _delivery(args).deliver(_dbt_session(args).query)
+    print(f"{len(delivered):,} alerts delivered", file=sys.stderr)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from fraud_detection.demo.run import DemoConfig, run_demo
+
+    today = dt.datetime.now(dt.UTC).date()
+    return run_demo(
+        DemoConfig(
+            world=world_config(args, start_date=today - dt.timedelta(days=args.days)),
+            days=args.days,
+            rate=args.rate,
+            duration=args.duration,
+            interval=args.interval,
+            out=args.out,
+            data_dir=args.data_dir,
+            port=args.port,
+            kinesis_dir=args.kinesis_dir,
+        )
+    )

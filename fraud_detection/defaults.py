@@ -1,0 +1,45 @@
+"""One place for each default of what runs beside the warehouse.
+
+- The fraud model's name, prediction function and inputs come from dbt_project.yml (var
+  ``fraud_model``), which the dbt models and analyses read too.
+- The stream name and the project and `.local/` folders come from the producer, the lower
+  layer (producer.kinesis, producer.paths).
+- The local paths are the profile's defaults (profiles.example.yml restates them as
+  ``env_var`` defaults, relative to the project folder: a test checks that the two agree).
+"""
+
+from __future__ import annotations
+
+import yaml  # dbt depends on PyYAML
+
+from producer.kinesis import DEFAULT_STREAM
+from producer.paths import LOCAL_DIR, PROJECT_DIR
+
+
+def _fraud_model() -> dict:
+    project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())
+    return project["vars"]["fraud_model"]
+
+
+_FRAUD_MODEL = _fraud_model()
+
+STREAM_NAME = DEFAULT_STREAM
+MODEL_NAME: str = _FRAUD_MODEL["name"]
+FUNCTION_NAME: str = _FRAUD_MODEL["function"]
+MODEL_INPUTS: tuple[str, ...] = tuple(_FRAUD_MODEL["inputs"])
+
+DUCKDB_PATH = LOCAL_DIR / "fraud_detection.duckdb"  # env FRAUD_DUCKDB_PATH overrides
+MODELS_DIR = LOCAL_DIR / "models"  # env FRAUD_MODELS_DIR overrides
+ALERT_STATE = LOCAL_DIR / "alerts_state.json"
+
+__all__ = [
+    "ALERT_STATE",
+    "DUCKDB_PATH",
+    "FUNCTION_NAME",
+    "LOCAL_DIR",
+    "MODELS_DIR",
+    "MODEL_INPUTS",
+    "MODEL_NAME",
+    "PROJECT_DIR",
+    "STREAM_NAME",
+]

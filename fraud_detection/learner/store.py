@@ -1,0 +1,82 @@
+"""The local model's artifacts: versioned folders that the plugin serves from.
+
+An artifact is a folder ``<models_dir>/<model_name>/v<N>/`` with ``model.pkl`` (the fitted
+estimator) and ``metadata.json`` (a ModelInfo: what SHOW MODEL shows); ``current`` names the
+version in use, replaced atomically, so a failed training keeps the previous model serving.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+
+class ModelNotTrainedError(RuntimeError):
+    """No artifact yet: the message names the command that trains one."""
+
+
+@dataclass
+class ModelInfo:
+    """What SHOW MODEL reports, and what the artifact's metadata.json holds."""
+
+    model_name: str
+    version: int
+    state: str
+    learner: str
+    objective: str
+    validation_objective_value: float
+    validation_auc: float
+    validation_average_precision: float
+    threshold: float
+    training_start: str
+    training_end: str
+    training_rows: int
+    training_frauds: int
+    features: list[str]
+    training_seconds: float
+    fingerprint: str
+    created_at: str
+    candidates: list[dict] = field(default_factory=list)
+
+
+class ModelStore:
+    """Versioned artifacts of one model under ``models_dir / model_name``."""
+
+    def __init__(self, models_dir: Path, model_name: str):
+        self.folder = Path(models_dir) / model_name
+        self.model_name = model_name
+
+    def current_version(self) -> int | None:
+        pointer = self.folder / "current"
+        return int(pointer.read_text()) if pointer.exists() else None
+
+    def info(self) -> ModelInfo | None:
+        version = self.current_version()
+        if version is None:
+            return None
+        metadata = json.loads((self.folder / f"v{version}" / "metadata.json").read_text())
+        return ModelInfo(**metadata)
+
+    def load(self) -> tuple[object, ModelInfo]:
+        info = self.info()
+        if info is None:
+            raise ModelNotTrainedError(
+                f"no model {self.model_name} is trained yet: run `dbt run -s {self.model_name}`"
+            )
+        with (self.folder / f"v{info.version}" / "model.pkl").open("rb") as file:
+            return pickle.load(file), info
+
+    def save(self, model: object, info: ModelInfo) -> ModelInfo:
+        version = (self.current_version() or 0) + 1
+        folder = self.folder / f"v{version}"
+        folder.mkdir(parents=True, exist_ok=False)
+        info.version = version
+        with (folder / "model.pkl").open("wb") as file:
+            pickle.dump(model, file)
+        (folder / "metadata.json").write_text(json.dumps(asdict(info), indent=2) + "\n")
+        pointer = self.folder / "current.tmp"
+        pointer.write_text(f"{version}\n")
+        pointer.replace(self.folder / "current")  # atomic: readers see old or new, never half
+        return info

@@ -1,0 +1,154 @@
+"""dbt-duckdb plugin: the local counterpart of Redshift ML's functions.
+
+The contract with the ml_model materialization (macros/materializations/ml_model/duckdb.sql)
+is this module's names, a test checks the Jinja against them:
+- ``<function>(<inputs>)`` returns 0/1 and ``<function>_prob(<inputs>)`` the fraud
+  probability, from the current artifact of the model (fraud_detection.learner.store);
+  function and inputs are dbt_project.yml's var ``fraud_model`` (fraud_detection.defaults);
+- ``fraud_model_train(training_table, options_json, fingerprint)`` trains on a committed table;
+  ``options_json`` holds fields of TrainingOptions, and the result is a ModelInfo as JSON;
+- ``fraud_model_info(model_name)`` is the current ModelInfo as JSON, or null.
+
+It also creates the folders the profile names (the DuckDB file's and the models'), so a first
+dbt command on a fresh clone finds them.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from dataclasses import asdict, fields
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+from dbt.adapters.duckdb.plugins import BasePlugin
+from duckdb import DuckDBPyConnection
+
+from fraud_detection.defaults import FUNCTION_NAME, MODEL_INPUTS, MODEL_NAME, MODELS_DIR
+from fraud_detection.learner.store import ModelInfo, ModelStore
+from fraud_detection.learner.training import TrainingOptions, for_serving, train
+from fraud_detection.plugins import register
+
+TRAIN_FUNCTION = "fraud_model_train"
+INFO_FUNCTION = "fraud_model_info"
+PROBABILITY_SUFFIX = "_prob"
+OPTION_FIELDS = tuple(field.name for field in fields(TrainingOptions))
+INFO_FIELDS = tuple(field.name for field in fields(ModelInfo))
+
+
+def _with_input_parameters(method):
+    """DuckDB counts a UDF's parameters: give a ``*columns`` method the model's named inputs."""
+
+    def call(*columns: pa.Array) -> pa.Array:
+        return method(*columns)
+
+    call.__signature__ = inspect.Signature(
+        [inspect.Parameter(name, inspect.Parameter.POSITIONAL_ONLY) for name in MODEL_INPUTS]
+    )
+    return call
+
+
+_THREADPOOLS = None
+
+
+def _single_threaded():
+    """A context in which native thread pools (OpenMP, BLAS) use one thread."""
+    global _THREADPOOLS
+    if _THREADPOOLS is None:
+        from threadpoolctl import ThreadpoolController
+
+        _THREADPOOLS = ThreadpoolController()
+    return _THREADPOOLS.limit(limits=1)
+
+
+class FraudModelFunctions:
+    """The SQL-facing side of a locally trained model: train, describe, predict."""
+
+    def __init__(self, models_dir: Path, model_name: str):
+        self.store = ModelStore(models_dir, model_name)
+        self._loaded: tuple[int, object, ModelInfo] | None = None
+        self.connection: DuckDBPyConnection | None = None
+
+    def _model(self) -> tuple[object, ModelInfo]:
+        version = self.store.current_version()
+        if self._loaded is None or self._loaded[0] != version:
+            model, info = self.store.load()
+            self._loaded = (info.version, for_serving(model), info)
+        return self._loaded[1], self._loaded[2]
+
+    def probabilities(self, *columns: pa.Array) -> pa.Array:
+        model, _ = self._model()
+        features = np.column_stack(
+            [column.to_numpy(zero_copy_only=False).astype(np.float64) for column in columns]
+        )
+        # DuckDB already calls this from each of its threads, one vector at a time: a single
+        # OpenMP thread per call. Letting the model start its own team as well oversubscribes
+        # the cores, and OpenMP's spin-waiting then made a 1,000-row call take seconds.
+        with _single_threaded():
+            return pa.array(model.predict_proba(features)[:, 1], pa.float64())
+
+    def predictions(self, *columns: pa.Array) -> pa.Array:
+        _, info = self._model()
+        probabilities = self.probabilities(*columns).to_numpy()
+        return pa.array((probabilities >= info.threshold).astype(np.int32), pa.int32())
+
+    def train(self, training_table: str, options_json: str, fingerprint: str) -> str:
+        cursor = self.connection.cursor()  # sees committed tables only: the caller commits first
+        # A fixed row order: the same data then trains the same model (DuckDB's CREATE TABLE AS
+        # keeps no order, and the learners bin and split on a sample of rows).
+        frame = cursor.execute(f"select * from {training_table} order by all").df()
+        options = json.loads(options_json)  # its arrays are the tuple options (features, learners)
+        options = TrainingOptions(
+            **{
+                key: tuple(value) if isinstance(value, list) else value
+                for key, value in options.items()
+            }
+        )
+        model, info = train(frame, options, self.store.model_name)
+        info.fingerprint = fingerprint
+        return json.dumps(asdict(self.store.save(model, info)))
+
+    def info(self, _unused: str | None = None) -> str | None:
+        info = self.store.info()
+        return None if info is None else json.dumps(asdict(info))
+
+
+class Plugin(BasePlugin):
+    def initialize(self, plugin_config: dict) -> None:
+        self._models_dir = Path(plugin_config.get("models_dir", MODELS_DIR))
+        self._model = FraudModelFunctions(
+            self._models_dir, plugin_config.get("model_name", MODEL_NAME)
+        )
+        self._function = plugin_config.get("function_name", FUNCTION_NAME)
+
+    def update_connection_config(self, creds, config: dict) -> None:
+        """Before dbt-duckdb opens the file: the folders the profile names exist (0700: they
+        hold customer data)."""
+        for folder in (Path(creds.path).parent, self._models_dir):
+            if str(folder) and not folder.exists():
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+    def configure_connection(self, conn: DuckDBPyConnection) -> None:
+        self._model.connection = conn
+        inputs = ["DOUBLE"] * len(MODEL_INPUTS)
+        functions = [
+            (
+                self._function,
+                _with_input_parameters(self._model.predictions),
+                inputs,
+                "INTEGER",
+                {"type": "arrow"},
+            ),
+            (
+                f"{self._function}{PROBABILITY_SUFFIX}",
+                _with_input_parameters(self._model.probabilities),
+                inputs,
+                "DOUBLE",
+                {"type": "arrow"},
+            ),
+            (TRAIN_FUNCTION, self._model.train, ["VARCHAR"] * 3, "VARCHAR", {}),
+            (INFO_FUNCTION, self._model.info, ["VARCHAR"], "VARCHAR", {}),
+        ]
+        for name, function, parameters, returns, options in functions:
+            register(conn, name, function, parameters, returns, **options)

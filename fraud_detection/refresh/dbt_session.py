@@ -1,0 +1,138 @@
+"""dbt, in this process: the project parsed once, then run again and again.
+
+The auto-refresh loop runs the same selection every few seconds. A `dbt` process would parse
+the project and import the adapter each time (several seconds here); dbt's programmatic
+runner, handed the parsed manifest, does neither. Locally the profile's `keep_open: false`
+makes dbt-duckdb close the DuckDB file when each invocation ends, so other processes (a user's
+`dbt show`) can open it between cycles.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from fraud_detection.defaults import PROJECT_DIR
+from producer.errors import ProducerError
+
+
+def project_profiles_dir() -> Path | None:
+    """The project folder's profiles.yml (made by `make setup`), unless DBT_PROFILES_DIR says."""
+    if "DBT_PROFILES_DIR" in os.environ or not (PROJECT_DIR / "profiles.yml").exists():
+        return None
+    return PROJECT_DIR
+
+
+class DbtError(ProducerError):
+    """A dbt command failed: the message names what failed and why, on one line."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(message.split()))
+
+
+@dataclass(frozen=True)
+class NodeTiming:
+    name: str
+    status: str
+    seconds: float
+
+
+class DbtSession:
+    """One dbt project and target; `invoke` runs a dbt command in this process."""
+
+    def __init__(
+        self,
+        target: str | None = None,
+        vars: dict | None = None,
+        project_dir: Path = PROJECT_DIR,
+        profiles_dir: Path | None = None,
+        quiet: bool = True,
+    ) -> None:
+        self.target = target
+        self.vars = dict(vars or {})
+        self.project_dir = project_dir
+        self.profiles_dir = profiles_dir or project_profiles_dir()
+        self.quiet = quiet
+        self._runner = None
+        self._manifest = None
+
+    def _common(self) -> list[str]:
+        args = ["--project-dir", str(self.project_dir)]
+        if self.profiles_dir is not None:
+            args += ["--profiles-dir", str(self.profiles_dir)]
+        if self.target:
+            args += ["--target", self.target]
+        if self.vars:
+            args += ["--vars", json.dumps(self.vars)]
+        return args
+
+    def runner(self):
+        """dbt's runner with the manifest parsed once (parsed on first use)."""
+        if self._runner is None:
+            from dbt.cli.main import dbtRunner
+
+            parsed = dbtRunner().invoke(["parse", "--quiet", *self._common()])
+            if not parsed.success:
+                raise DbtError(f"dbt parse failed: {_text(parsed.exception)}")
+            self._manifest = parsed.result
+            self._runner = dbtRunner(manifest=parsed.result)
+        return self._runner
+
+    def invoke(self, command: Sequence[str], quiet: bool | None = None):
+        """Run one dbt command (e.g. ["build", "--select", "x"]); raise DbtError on failure."""
+        quiet = self.quiet if quiet is None else quiet
+        args = [*command, *(["--quiet"] if quiet else []), *self._common()]
+        result = self.runner().invoke(args)
+        if not result.success:
+            raise DbtError(f"dbt {command[0]} failed: {_failure(result)}")
+        return result
+
+    def run(self, command: Sequence[str], quiet: bool | None = None) -> list[NodeTiming]:
+        """A run or build: what each node did and how long it took."""
+        result = self.invoke(command, quiet)
+        return [
+            NodeTiming(item.node.name, str(item.status), float(item.execution_time))
+            for item in result.result.results
+        ]
+
+    def query(self, sql: str) -> list[dict]:
+        """The rows of a SELECT (Jinja allowed: ref(), source(), var()), all of them."""
+        # --log-level none: show prints its preview even with --quiet; failures still raise.
+        try:
+            result = self.invoke(
+                ["show", "--inline", sql, "--limit", "-1", "--log-level", "none"], quiet=False
+            )
+        finally:
+            # dbt adds the query to the manifest as node `inline_query` and removes it when
+            # the command ends well; after a failure (say, the DuckDB file was busy) it stays,
+            # and every later show would fail on a duplicate name.
+            for unique_id in [
+                key for key, node in self._manifest.nodes.items() if node.name == "inline_query"
+            ]:
+                del self._manifest.nodes[unique_id]
+        table = result.result.results[0].agate_table
+        return [dict(zip(table.column_names, row, strict=True)) for row in table.rows]
+
+
+def _text(error: BaseException | None) -> str:
+    """The error's message and those of its causes (dbt wraps adapter errors)."""
+    parts: list[str] = []
+    while error is not None and len(parts) < 5:
+        text = str(error).strip() or type(error).__name__
+        if text not in parts:
+            parts.append(text)
+        error = error.__cause__ or error.__context__
+    return ": ".join(parts)
+
+
+def _failure(result) -> str:
+    """The first failed node and its message, or the exception."""
+    if result.exception is not None:
+        return _text(result.exception)
+    for item in getattr(result.result, "results", None) or []:
+        if str(item.status) in ("error", "fail"):
+            return f"{item.node.name}: {item.message}"
+    return "see logs/dbt.log"

@@ -1,0 +1,87 @@
+"""The auto-refresh loop: the local counterpart of the streaming view's AUTO REFRESH YES.
+
+Every `interval` seconds one cycle runs the dbt selector `refresh_cycle` (the streaming view's
+refresh, then the incremental models that score the new transactions and queue their
+alerts), then delivers the new alerts. Between cycles nothing holds the warehouse: locally
+the DuckDB file is closed, so `dbt show` from another terminal can read the predictions. If
+another process holds the file when a cycle starts, the cycle waits and tries again.
+
+On Redshift the view refreshes itself; the same loop then runs only the incremental models
+and the alert delivery (`--target redshift`).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from fraud_detection.alerts import AlertDelivery
+from fraud_detection.refresh.dbt_session import DbtError, DbtSession
+
+SELECTOR = "refresh_cycle"
+LOCK_RETRY_SECONDS = 0.5
+
+
+@dataclass
+class CycleStats:
+    cycles: int = 0
+    alerts: int = 0
+    busy_retries: int = 0
+    cycle_seconds: list[float] = field(default_factory=list)
+
+    def summary(self) -> str:
+        cycles = sorted(self.cycle_seconds)
+        median = cycles[len(cycles) // 2] if cycles else 0.0
+        return (
+            f"{self.cycles:,} refresh cycles (median {median:.2f} s), {self.alerts:,} alerts "
+            f"raised, {self.busy_retries:,} waits for the busy warehouse"
+        )
+
+
+def _held_by_another_process(error: DbtError) -> bool:
+    return "Could not set lock on file" in str(error) or "Conflicting lock" in str(error)
+
+
+def refresh_once(dbt: DbtSession, delivery: AlertDelivery | None, stats: CycleStats) -> None:
+    """One cycle: refresh and score, then deliver what was queued."""
+    started = time.monotonic()
+    # Silent: a failure comes back as a DbtError (the loop retries a busy file, else stops
+    # with the message); dbt's log file (logs/dbt.log) keeps the details.
+    dbt.run(["run", "--selector", SELECTOR, "--log-level", "none"], quiet=False)
+    if delivery is not None:
+        stats.alerts += len(delivery.deliver(dbt.query))
+    stats.cycles += 1
+    stats.cycle_seconds.append(time.monotonic() - started)
+
+
+def run_loop(
+    dbt: DbtSession,
+    delivery: AlertDelivery | None,
+    interval: float,
+    should_stop: Callable[[], bool],
+    log: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
+    stats: CycleStats | None = None,
+) -> CycleStats:
+    """Cycles every `interval` seconds (from start to start) until `should_stop()`."""
+    stats = CycleStats() if stats is None else stats
+    next_start = time.monotonic()
+    while not should_stop():
+        delay = next_start - time.monotonic()
+        if delay > 0:
+            time.sleep(min(delay, 0.1))
+            continue
+        try:
+            refresh_once(dbt, delivery, stats)
+        except DbtError as error:
+            if not _held_by_another_process(error):
+                raise
+            stats.busy_retries += 1
+            log("the warehouse file is busy (another process has it open): retrying")
+            next_start = time.monotonic() + LOCK_RETRY_SECONDS
+            continue
+        next_start += interval
+        if next_start < time.monotonic():  # a slow cycle: start the next one now, no backlog
+            next_start = time.monotonic()
+    return stats

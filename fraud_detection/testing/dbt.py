@@ -1,0 +1,90 @@
+"""Running the project's dbt commands from tests, against a throwaway DuckDB file or offline
+for Redshift (compile only: no cluster is reachable, and none is contacted)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from fraud_detection.defaults import PROJECT_DIR
+
+DBT = str(Path(sys.executable).with_name("dbt"))
+
+# Redshift settings for offline compiles: a closed loopback port, never a real host.
+REDSHIFT_ENV = {
+    "REDSHIFT_HOST": "127.0.0.1",
+    "REDSHIFT_PORT": "9",
+    "REDSHIFT_USER": "dbt_offline",
+    "DBT_ENV_SECRET_REDSHIFT_PASSWORD": "not-a-password",
+    "REDSHIFT_IAM_ROLE_ARN": "arn:aws:iam::123456789012:role/fraud-detection-redshift",
+}
+
+
+def base_env(work_dir: Path) -> dict[str, str]:
+    """Environment for a dbt process: profile from profiles.example.yml, no phoning home."""
+    profiles = work_dir / "profiles"
+    profiles.mkdir(parents=True, exist_ok=True)
+    shutil.copy(PROJECT_DIR / "profiles.example.yml", profiles / "profiles.yml")
+    return {
+        **os.environ,
+        "PYTHONPATH": str(PROJECT_DIR),
+        "DBT_PROFILES_DIR": str(profiles),
+        "DBT_TARGET_PATH": str(work_dir / "target"),
+        "DBT_LOG_PATH": str(work_dir / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_VERSION_CHECK": "false",
+        **REDSHIFT_ENV,
+    }
+
+
+@dataclass
+class DbtResult:
+    returncode: int
+    output: str
+
+
+class LocalDbt:
+    """dbt against the local target: one DuckDB file and one Kinesis endpoint."""
+
+    def __init__(self, work_dir: Path, endpoint_url: str, stream: str):
+        self.env = base_env(work_dir)
+        self.env["FRAUD_DUCKDB_PATH"] = str(work_dir / "fraud_detection.duckdb")
+        self.env["KINESIS_ENDPOINT_URL"] = endpoint_url
+        self.stream = stream
+        self.database = Path(self.env["FRAUD_DUCKDB_PATH"])
+
+    def command(self, *args: str, vars: str | None = None) -> list[str]:
+        stream_vars = f"stream_name: {self.stream}"
+        all_vars = "{" + stream_vars + (", " + vars if vars else "") + "}"
+        return [DBT, *args, "--vars", all_vars, "--project-dir", str(PROJECT_DIR)]
+
+    def run(self, *args: str, vars: str | None = None, timeout: float = 300) -> DbtResult:
+        done = subprocess.run(
+            self.command(*args, vars=vars),
+            env=self.env,
+            cwd=PROJECT_DIR,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        return DbtResult(done.returncode, done.stdout + done.stderr)
+
+    def last_model_seconds(self) -> float:
+        """dbt's own execution time of the single model the last command ran."""
+        run_results = json.loads(Path(self.env["DBT_TARGET_PATH"], "run_results.json").read_text())
+        [result] = run_results["results"]
+        return result["execution_time"]
+
+    def query(self, sql: str) -> list[tuple]:
+        import duckdb
+
+        with duckdb.connect(str(self.database), read_only=True) as connection:
+            return connection.execute(sql).fetchall()
+
+    def scalar(self, sql: str):
+        return self.query(sql)[0][0]

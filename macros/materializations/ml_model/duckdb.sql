@@ -1,0 +1,77 @@
+{#- ml_model on DuckDB (the local target): see default.sql for what it does on every adapter. -#}
+
+{% materialization ml_model, adapter='duckdb' %}
+    {%- set settings = ml_model_settings() -%}
+    {%- set show_model = this.incorporate(type='table') -%}
+    {%- set training = api.Relation.create(
+        database=this.database, schema=this.schema, identifier=this.identifier ~ '__training', type='table') -%}
+
+    {{ run_hooks(pre_hooks, inside_transaction=False) }}
+    {% call statement('training_data') %}
+        create or replace table {{ training }} as
+        {{ sql }}
+    {% endcall %}
+    {#- The plugin reads the training data through its own cursor: it must be committed. -#}
+    {{ adapter.commit() }}
+    {%- set data_fingerprint = run_query(
+        "select count(*), sum(" ~ settings.target ~ "), min(" ~ settings.time_column ~ "),"
+        ~ " max(" ~ settings.time_column ~ "), sum(hash(columns(*))) from " ~ training).rows[0] | join('|') -%}
+    {%- set fingerprint = local_md5(ml_model_fingerprint(sql, settings) ~ '|' ~ data_fingerprint) -%}
+    {%- set current = run_query("select fraud_model_info('" ~ this.identifier ~ "')").rows[0][0] -%}
+    {%- set current_fingerprint = fromjson(current).fingerprint if current else none -%}
+
+    {%- if current_fingerprint == fingerprint and not ml_model_retrain_requested() %}
+        {{ log(model.name ~ ": the model is current (training data and options unchanged)", info=true) }}
+    {%- else %}
+        {#- The options are fields of the plugin's TrainingOptions. AUTO OFF trains the named
+            model type only (the plugin maps it to a local learner, or refuses it); its
+            OBJECTIVE is then the loss the learner fits (such as binary:logistic), so the
+            threshold is tuned for F1. -#}
+        {%- set options = {
+            'objective': settings.objective if settings.auto else 'F1',
+            'features': settings.features,
+            'target': settings.target,
+            'time_column': settings.time_column,
+            'max_runtime_seconds': settings.max_runtime,
+            'seed': settings.seed,
+        } -%}
+        {%- if not settings.auto -%}
+            {%- do options.update({'model_type': settings.model_type}) -%}
+        {%- endif -%}
+        {{ log(model.name ~ ": training (" ~ ("first model" if current is none else "data or options changed") ~ ")", info=true) }}
+        {%- set trained = run_query(
+            "select fraud_model_train('" ~ training ~ "', '" ~ tojson(options) ~ "', '" ~ fingerprint ~ "')"
+        ).rows[0][0] -%}
+        {%- set info = fromjson(trained) -%}
+        {{ log(model.name ~ ": version " ~ info.version ~ ", " ~ info.learner ~ ", validation "
+            ~ info.objective ~ " " ~ "%.4f" | format(info.validation_objective_value)
+            ~ ", trained in " ~ info.training_seconds ~ " s", info=true) }}
+    {%- endif %}
+
+    {% call statement('main') %}
+        create or replace table {{ show_model }} as
+        select
+            info ->> 'model_name' as model_name,
+            cast(info ->> 'version' as integer) as model_version,
+            case when info ->> 'state' = 'READY' then 'Model is Ready' else info ->> 'state' end as model_state,
+            '{{ settings.function }}' as function_name,
+            info ->> 'learner' as learner,
+            info ->> 'objective' as objective,
+            cast(info ->> 'validation_objective_value' as double) as validation_objective_value,
+            cast(info ->> 'validation_auc' as double) as validation_auc,
+            cast(info ->> 'validation_average_precision' as double) as validation_average_precision,
+            cast(info ->> 'threshold' as double) as threshold,
+            cast(info ->> 'training_start' as timestamp) as training_start,
+            cast(info ->> 'training_end' as timestamp) as training_end,
+            cast(info ->> 'training_rows' as bigint) as training_rows,
+            cast(info ->> 'training_frauds' as bigint) as training_frauds,
+            info -> 'features' as features,
+            cast(info ->> 'training_seconds' as double) as training_seconds,
+            cast(info ->> 'created_at' as timestamptz) as trained_at,
+            info -> 'candidates' as candidates
+        from (select cast(fraud_model_info('{{ this.identifier }}') as json) as info) as model_info
+    {% endcall %}
+    {{ adapter.commit() }}
+    {{ run_hooks(post_hooks, inside_transaction=False) }}
+    {{ return({'relations': [show_model]}) }}
+{% endmaterialization %}

@@ -1,0 +1,81 @@
+{#- streaming_materialized_view on Redshift: see default.sql for what it does on every adapter. -#}
+
+{% materialization streaming_materialized_view, adapter='redshift' %}
+    {%- set target_relation = this.incorporate(type='materialized_view') -%}
+    {%- set existing_relation = load_cached_relation(this) -%}
+    {%- set settings = streaming_view_settings() -%}
+    {%- set state = definition_state_relation(this) -%}
+    {%- set fingerprint = streaming_view_fingerprint(sql, settings) -%}
+
+    {{ run_hooks(pre_hooks, inside_transaction=False) }}
+    {% call statement('create_state', auto_begin=False) %}
+        {{ definition_state_create_sql(state) }}
+    {% endcall %}
+    {%- set stored = definition_state_stored(state, this) -%}
+    {%- set action = streaming_view_action(
+        existing_relation is not none, stored[0], fingerprint, settings.auto_refresh) -%}
+    {%- set statements = redshift__streaming_view_statements(
+        action, target_relation, state, settings, sql, fingerprint, stored[1]) -%}
+    {{ log(model.name ~ ": " ~ action ~ (" (auto refresh is on)" if action == 'skip' else ""), info=true) }}
+
+    {%- for statement_sql in statements %}
+        {% call statement('main' if loop.last else 'step_' ~ loop.index, auto_begin=False) %}
+            {{ statement_sql }}
+        {% endcall %}
+    {%- endfor %}
+
+    {{ run_hooks(post_hooks, inside_transaction=False) }}
+    {{ return({'relations': [target_relation]}) }}
+{% endmaterialization %}
+
+
+{#- Every statement a run issues on Redshift, for one action, in order. -#}
+{% macro redshift__streaming_view_statements(action, relation, state, settings, sql, fingerprint, stored_auto_refresh) %}
+    {%- set statements = [] -%}
+    {%- if action in ('create', 'rebuild') -%}
+        {%- do statements.append(redshift__create_stream_schema_sql(settings)) -%}
+        {%- if action == 'rebuild' -%}
+            {%- do statements.append("drop materialized view if exists " ~ relation) -%}
+        {%- endif -%}
+        {%- do statements.append(redshift__create_streaming_view_sql(relation, settings, sql)) -%}
+        {%- do statements.append(definition_state_forget_sql(state, relation)) -%}
+        {%- do statements.append(definition_state_record_sql(state, relation, fingerprint, settings.auto_refresh)) -%}
+    {%- else -%}
+        {%- if stored_auto_refresh is not none and stored_auto_refresh != settings.auto_refresh -%}
+            {#- AUTO REFRESH is the one property ALTER can change on a streaming view. -#}
+            {%- do statements.append(
+                "alter materialized view " ~ relation ~ " auto refresh " ~ ("yes" if settings.auto_refresh else "no")) -%}
+            {%- do statements.append(definition_state_forget_sql(state, relation)) -%}
+            {%- do statements.append(definition_state_record_sql(state, relation, fingerprint, settings.auto_refresh)) -%}
+        {%- endif -%}
+        {%- if action == 'refresh' -%}
+            {%- do statements.append("refresh materialized view " ~ relation) -%}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return(statements) }}
+{% endmacro %}
+
+
+{% macro redshift__create_stream_schema_sql(settings) -%}
+    {%- set iam_role = "default" if settings.iam_role == "default" else "'" ~ settings.iam_role ~ "'" -%}
+    {%- if settings.source_kind == 'msk' -%}
+create external schema if not exists {{ settings.external_schema }}
+from msk
+iam_role {{ iam_role }}
+authentication {{ settings.msk_authentication }}
+cluster_arn '{{ settings.msk_cluster_arn }}'
+    {%- else -%}
+create external schema if not exists {{ settings.external_schema }}
+from kinesis
+iam_role {{ iam_role }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro redshift__create_streaming_view_sql(relation, settings, sql) -%}
+create materialized view {{ relation }}
+backup {{ "yes" if settings.backup else "no" }}
+auto refresh {{ "yes" if settings.auto_refresh else "no" }}
+as
+{{ sql }}
+{%- endmacro %}

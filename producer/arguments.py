@@ -1,0 +1,134 @@
+"""Command-line building blocks shared by `python -m producer` and `python -m fraud_detection`:
+a parser whose usage errors are one line, value types, and the world's flags."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+
+from producer.world import WorldConfig
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (and exit code 2), not the whole usage text."""
+
+    def error(self, message: str) -> None:
+        self.exit(2, f"error: {self.prog}: {message} (see --help)\n")
+
+
+def run(
+    parser: argparse.ArgumentParser,
+    argv: list[str] | None,
+    errors: tuple = (),
+    describe: Callable[[Exception], str] = str,
+) -> int:
+    """Parse ``argv`` and call the chosen command's handler; its exit code. A ProducerError, or
+    one of ``errors`` (worded by ``describe``), is one line on stderr and exit code 2; a second
+    Ctrl-C is 130."""
+    from producer.errors import ProducerError
+
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # argparse already printed its one-line message
+        return int(exit_.code or 0)
+    try:
+        return args.handler(args)
+    except (ProducerError, *errors) as error:
+        print(f"error: {describe(error)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # a second Ctrl-C: what was started is already stopped
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from None
+
+
+def json_object(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not JSON: {text}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"not a JSON object: {text}")
+    return value
+
+
+def add_world_arguments(
+    parser: argparse.ArgumentParser, start_help: str = f"default {WorldConfig().start_date}"
+) -> None:
+    """The world's flags; ``start_help`` says what a missing --start-date means."""
+    world = parser.add_argument_group(
+        "world (the same values give the same customers and terminals)"
+    )
+    defaults = WorldConfig()
+    world.add_argument("--customers", type=positive_int, default=defaults.customers)
+    world.add_argument("--terminals", type=positive_int, default=defaults.terminals)
+    world.add_argument(
+        "--radius",
+        type=positive_float,
+        default=defaults.radius,
+        help="a customer uses the terminals closer than this (default %(default)s)",
+    )
+    world.add_argument(
+        "--start-date",
+        type=date,
+        help=f"first day of the history, UTC ({start_help})",
+    )
+    world.add_argument("--seed", type=non_negative_int, default=defaults.seed)
+
+
+def world_config(args: argparse.Namespace, start_date: dt.date | None = None) -> WorldConfig:
+    """The world the flags describe; ``start_date`` stands in for a missing --start-date."""
+    start = args.start_date or start_date or WorldConfig().start_date
+    return WorldConfig(
+        customers=args.customers,
+        terminals=args.terminals,
+        radius=args.radius,
+        start_date=start,
+        seed=args.seed,
+    )
+
+
+def world_arguments(config: WorldConfig) -> list[str]:
+    """The flags that describe ``config`` again, for a `python -m producer` process."""
+    return [
+        "--customers",
+        str(config.customers),
+        "--terminals",
+        str(config.terminals),
+        "--radius",
+        str(config.radius),
+        "--start-date",
+        config.start_date.isoformat(),
+        "--seed",
+        str(config.seed),
+    ]

@@ -1,0 +1,160 @@
+"""Window features: against an independent pandas reference, across the two SQL renderings,
+and between the training path (history) and the scoring path (history plus stream)."""
+
+from __future__ import annotations
+
+import uuid
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pytest
+
+from fraud_detection.testing.dbt import PROJECT_DIR, LocalDbt
+from fraud_detection.testing.reference_features import reference_features
+from producer.cli import main as producer
+from producer.customer_info import generate_customer_info
+from producer.kinesis import ensure_stream
+from producer.world import WorldConfig
+
+START = "2024-01-01"
+DAYS = 57
+HISTORY_DAYS = 50  # the stream carries days 50-56: their delayed terminal windows end in history
+FEATURES = [
+    "tx_amount",
+    "tx_during_weekend",
+    "tx_during_night",
+    *[f"customer_id_{kind}_{w}day_window" for w in (1, 7, 30) for kind in ("nb_tx", "avg_amount")],
+    *[f"terminal_id_{kind}_{w}day_window" for w in (1, 7, 30) for kind in ("nb_tx", "risk")],
+]
+COUNTS = [f for f in FEATURES if "_nb_tx_" in f or f.startswith("tx_during")]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> dict:
+    folder = tmp_path_factory.mktemp("world")
+    assert (
+        producer(
+            [
+                "generate",
+                "--customers",
+                "300",
+                "--terminals",
+                "600",
+                "--days",
+                str(DAYS),
+                "--start-date",
+                START,
+                "--seed",
+                "5",
+                "--out",
+                str(folder),
+            ]
+        )
+        == 0
+    )
+    full = pd.read_parquet(folder / "cust_payment_tx_history.parquet")
+    early = full[full.TX_TIME_DAYS < HISTORY_DAYS].assign(SOURCE_SYSTEM="bring-your-own")
+    pa_csv.write_csv(
+        pa.Table.from_pandas(early, preserve_index=False), folder / "history_early.csv"
+    )
+    full[full.TX_TIME_DAYS >= HISTORY_DAYS].to_csv(folder / "stream_days.csv", index=False)
+    return {
+        "folder": folder,
+        "full": full,
+        "late_ids": set(full[full.TX_TIME_DAYS >= HISTORY_DAYS].TRANSACTION_ID),
+    }
+
+
+def features_of(dbt: LocalDbt, model: str) -> pd.DataFrame:
+    import duckdb
+
+    with duckdb.connect(str(dbt.database), read_only=True) as connection:
+        frame = connection.execute(f"select * from {model}").df()
+    return frame.set_index("transaction_id").sort_index()[FEATURES]
+
+
+def assert_same_features(actual: pd.DataFrame, expected: pd.DataFrame) -> None:
+    assert list(actual.index) == list(expected.index)
+    for column in FEATURES:
+        got, want = actual[column].to_numpy(float), expected[column].to_numpy(float)
+        if column in COUNTS:
+            np.testing.assert_array_equal(got, want, err_msg=column)
+        else:
+            np.testing.assert_allclose(got, want, rtol=0, atol=1e-9, err_msg=column)
+
+
+def training_run(tmp_path, kinesalite, world, rendering: str) -> pd.DataFrame:
+    dbt = LocalDbt(tmp_path, kinesalite.endpoint_url, "unused")
+    history = world["folder"] / "cust_payment_tx_history.parquet"
+    result = dbt.run(
+        "build",
+        "-s",
+        "customer_info",
+        "cust_payment_tx_history",
+        "int_training_features",
+        vars=f"history_path: '{history}', features_rendering: {rendering}",
+    )
+    assert result.returncode == 0, result.output[-3000:]
+    return features_of(dbt, "int_training_features")
+
+
+@pytest.fixture(scope="module")
+def training_features(tmp_path_factory, kinesalite, world) -> pd.DataFrame:
+    return training_run(tmp_path_factory.mktemp("native"), kinesalite, world, "native")
+
+
+def test_training_features_match_the_pandas_reference(training_features, world):
+    expected = reference_features(world["full"]).rename_axis("transaction_id")
+    assert_same_features(training_features, expected)
+    assert training_features["terminal_id_risk_30day_window"].max() > 0  # frauds were seen
+
+
+def test_the_portable_rendering_gives_the_same_features(
+    tmp_path, kinesalite, world, training_features
+):
+    assert_same_features(training_run(tmp_path, kinesalite, world, "portable"), training_features)
+
+
+@pytest.mark.parametrize("rendering", ["native", "portable"])
+def test_scoring_the_stream_gives_the_training_features(
+    tmp_path, kinesalite, kinesis_client, world, training_features, rendering
+):
+    stream = f"features-{uuid.uuid4().hex[:8]}"
+    ensure_stream(kinesis_client, stream, shards=2, create=True)
+    assert (
+        producer(
+            [
+                "replay",
+                str(world["folder"] / "stream_days.csv"),
+                "--stream",
+                stream,
+                "--endpoint-url",
+                kinesalite.endpoint_url,
+            ]
+        )
+        == 0
+    )
+    dbt = LocalDbt(tmp_path, kinesalite.endpoint_url, stream)
+    history = world["folder"] / "history_early.csv"  # CSV, with an extra column
+    result = dbt.run(
+        "run",
+        "-s",
+        "+int_scoring_features",
+        vars=f"history_path: '{history}', features_rendering: {rendering}",
+    )
+    assert result.returncode == 0, result.output[-3000:]
+    scored = features_of(dbt, "int_scoring_features")
+    assert set(scored.index) == world["late_ids"]
+    assert_same_features(scored, training_features.loc[scored.index])
+
+    # A second run scores nothing again; new stream rows only.
+    again = dbt.run("run", "-s", "int_scoring_features", vars=f"history_path: '{history}'")
+    assert again.returncode == 0, again.output[-3000:]
+    assert dbt.scalar("select count(*) from int_scoring_features") == len(world["late_ids"])
+
+
+def test_the_customer_info_seed_is_the_generators_output():
+    seed = pd.read_csv(PROJECT_DIR / "seeds" / "customer_info.csv")
+    pd.testing.assert_frame_equal(seed, generate_customer_info(WorldConfig()), check_dtype=False)

@@ -1,0 +1,175 @@
+"""The fraud model locally: trained in-process by dbt, served as fn_customer_cc_fd, retrained
+only when something changed; and its Redshift statements, rendered offline and checked."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pandas as pd
+import pytest
+
+from fraud_detection.defaults import MODEL_INPUTS
+from fraud_detection.testing.dbt import LocalDbt
+from producer.cli import main as producer
+from producer.kinesis import ensure_stream, make_client
+
+START = "2024-01-01"
+INPUTS = ", ".join(MODEL_INPUTS)
+
+
+@pytest.fixture(scope="module")
+def dbt(tmp_path_factory, kinesalite) -> LocalDbt:
+    folder = tmp_path_factory.mktemp("model")
+    assert (
+        producer(
+            [
+                "generate",
+                "--customers",
+                "400",
+                "--terminals",
+                "800",
+                "--days",
+                "75",
+                "--start-date",
+                START,
+                "--seed",
+                "9",
+                "--out",
+                str(folder / "world"),
+            ]
+        )
+        == 0
+    )
+    stream = f"model-{uuid.uuid4().hex[:8]}"
+    ensure_stream(make_client(kinesalite.endpoint_url), stream, shards=2, create=True)
+    runner = LocalDbt(folder, kinesalite.endpoint_url, stream)
+    runner.env["FRAUD_MODELS_DIR"] = str(folder / "models")
+    runner.history_vars = f"history_path: '{folder / 'world' / 'cust_payment_tx_history.parquet'}'"
+    built = runner.run(
+        "build",
+        "-s",
+        "customer_info",
+        "cust_payment_tx_history",
+        "int_training_features",
+        vars=runner.history_vars,
+    )
+    assert built.returncode == 0, built.output[-3000:]
+    return runner
+
+
+def versions(dbt: LocalDbt) -> list[str]:
+    folder = dbt.database.parent / "models" / "cust_cc_txn_fd"
+    return sorted(p.name for p in folder.glob("v*")) if folder.exists() else []
+
+
+def test_the_function_before_any_training_names_the_command(dbt):
+    result = dbt.run(
+        "show",
+        "--inline",
+        f"select fn_customer_cc_fd({INPUTS}) from {{{{ ref('int_training_features') }}}}",
+        vars=dbt.history_vars,
+    )
+    assert result.returncode != 0
+    assert (
+        "no model cust_cc_txn_fd is trained yet: run `dbt run -s cust_cc_txn_fd`" in result.output
+    )
+
+
+def test_training_reuse_and_retraining(dbt):
+    trained = dbt.run("run", "-s", "cust_cc_txn_fd", vars=dbt.history_vars)
+    assert trained.returncode == 0, trained.output[-3000:]
+    assert "training (first model)" in trained.output
+    assert versions(dbt) == ["v1"]
+    [row] = dbt.query(
+        "select model_state, learner, objective, training_rows, threshold, features "
+        "from cust_cc_txn_fd"
+    )
+    assert row[0] == "Model is Ready" and row[1] in ("xgboost", "logistic_regression")
+    assert row[2] == "F1" and row[3] == dbt.scalar("select count(*) from int_training_features")
+    assert 0 < row[4] < 1 and json.loads(row[5]) == list(MODEL_INPUTS)
+    metadata = json.loads(
+        (dbt.database.parent / "models/cust_cc_txn_fd/v1/metadata.json").read_text()
+    )
+    assert {c["learner"] for c in metadata["candidates"]} == {
+        "xgboost",
+        "logistic_regression",
+    }
+
+    unchanged = dbt.run("run", "-s", "cust_cc_txn_fd", vars=dbt.history_vars)
+    assert unchanged.returncode == 0 and "the model is current" in unchanged.output
+    assert versions(dbt) == ["v1"]
+
+    asked = dbt.run(
+        "run", "-s", "cust_cc_txn_fd", vars=dbt.history_vars + ", retrain_models: [cust_cc_txn_fd]"
+    )
+    assert asked.returncode == 0 and versions(dbt) == ["v1", "v2"]
+
+    window = dbt.run(
+        "run", "-s", "cust_cc_txn_fd", vars=dbt.history_vars + ", training_end: '2024-03-01'"
+    )
+    assert window.returncode == 0 and "data or options changed" in window.output
+    assert versions(dbt) == ["v1", "v2", "v3"]
+    assert dbt.scalar("select training_end from cust_cc_txn_fd") < pd.Timestamp("2024-03-01")
+
+    # AUTO OFF MODEL_TYPE XGBOOST, as on Redshift: that learner only, threshold tuned for F1.
+    auto_off = dbt.history_vars + ", model_auto: false, model_objective: 'binary:logistic'"
+    xgboost_only = dbt.run("run", "-s", "cust_cc_txn_fd", vars=auto_off + ", model_type: xgboost")
+    assert xgboost_only.returncode == 0, xgboost_only.output[-3000:]
+    [(learner, candidates)] = dbt.query("select learner, candidates from cust_cc_txn_fd")
+    assert learner == "xgboost" and [c["learner"] for c in json.loads(candidates)] == ["xgboost"]
+    no_local = dbt.run("run", "-s", "cust_cc_txn_fd", vars=auto_off + ", model_type: mlp")
+    assert no_local.returncode != 0
+    assert "model_type mlp has no local counterpart (xgboost, linear_learner)" in no_local.output
+    assert versions(dbt) == ["v1", "v2", "v3", "v4"]
+
+
+def test_predictions_on_the_stream(dbt):
+    if not versions(dbt):
+        assert dbt.run("run", "-s", "cust_cc_txn_fd", vars=dbt.history_vars).returncode == 0
+    labels = dbt.database.parent / "labels.csv"
+    assert (
+        producer(
+            [
+                "stream",
+                "--stream",
+                dbt.stream,
+                "--endpoint-url",
+                dbt.env["KINESIS_ENDPOINT_URL"],
+                "--customers",
+                "400",
+                "--terminals",
+                "800",
+                "--seed",
+                "9",
+                "--start-date",
+                START,
+                "--rate",
+                "5000",
+                "--count",
+                "800",
+                "--labels-out",
+                str(labels),
+            ]
+        )
+        == 0
+    )
+    built = dbt.run(
+        "build",
+        "-s",
+        "cust_payment_tx_stream+",
+        "--exclude",
+        "int_training_features",
+        "cust_cc_txn_fd",
+        vars=dbt.history_vars,
+    )
+    assert built.returncode == 0, built.output[-3000:]
+    rows = dbt.query(
+        "select fraud_probability, fraud_prediction, full_name, email_address "
+        "from cust_payment_tx_fraud_predictions"
+    )
+    assert len(rows) == 800
+    threshold = dbt.scalar("select threshold from cust_cc_txn_fd")
+    assert all(
+        0 <= p <= 1 and f == int(p >= threshold) and name and email for p, f, name, email in rows
+    )

@@ -1,0 +1,238 @@
+"""The local streaming materialized view: dbt runs against DuckDB reading a real kinesalite."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+import uuid
+
+import pytest
+
+from fraud_detection.testing.dbt import LocalDbt
+from fraud_detection.testing.ports import free_port
+from producer.cli import main as producer
+from producer.kinesis import ensure_stream, make_client
+from producer.local_kinesis import LocalKinesis
+
+VIEW = "cust_payment_tx_stream"
+STAGING = "path:models/staging/kinesis"  # the view and the staging models on it
+
+
+@pytest.fixture
+def dbt(tmp_path, kinesalite, kinesis_client) -> LocalDbt:
+    stream = f"stream-{uuid.uuid4().hex[:8]}"
+    ensure_stream(kinesis_client, stream, shards=2, create=True)
+    return LocalDbt(tmp_path, kinesalite.endpoint_url, stream)
+
+
+def publish(dbt: LocalDbt, count: int, endpoint_url: str | None = None) -> None:
+    code = producer(
+        [
+            "stream",
+            "--stream",
+            dbt.stream,
+            "--endpoint-url",
+            endpoint_url or dbt.env["KINESIS_ENDPOINT_URL"],
+            "--customers",
+            "300",
+            "--terminals",
+            "600",
+            "--rate",
+            "20000",
+            "--count",
+            str(count),
+            "--labels-out",
+            str(dbt.database.parent / "labels.csv"),
+        ]
+    )
+    assert code == 0
+
+
+def assert_ok(result) -> None:
+    assert result.returncode == 0, result.output[-3000:]
+
+
+def stream_count(dbt: LocalDbt) -> int:
+    return dbt.scalar(f"select count(*) from {VIEW}")
+
+
+def assert_exactly_once(dbt: LocalDbt, expected: int) -> None:
+    assert stream_count(dbt) == expected
+    assert dbt.scalar(f"select count(distinct (shard_id, sequence_number)) from {VIEW}") == expected
+    assert (
+        dbt.scalar("select count(distinct transaction_id) from stg_kinesis__transactions")
+        == expected
+    )
+
+
+def test_each_refresh_appends_exactly_the_new_records(dbt):
+    publish(dbt, 700)
+    assert_ok(dbt.run("run", "-s", STAGING))
+    assert_exactly_once(dbt, 700)
+    assert_ok(dbt.run("run", "-s", VIEW))  # nothing new: nothing added
+    assert stream_count(dbt) == 700
+    publish(dbt, 450)
+    assert_ok(dbt.run("run", "-s", VIEW))
+    assert_exactly_once(dbt, 1_150)
+    refreshes = dbt.scalar(f"select count(distinct refresh_time) from {VIEW}")
+    assert refreshes == 2
+    # Both shards were read, and every payload landed with its metadata.
+    assert dbt.scalar(f"select count(distinct shard_id) from {VIEW}") == 2
+    assert dbt.scalar(f"select count(*) from {VIEW} where payload is null") == 0
+
+
+def test_a_refresh_killed_half_way_loses_and_duplicates_nothing(dbt):
+    publish(dbt, 300)
+    assert_ok(dbt.run("run", "-s", VIEW))
+    publish(dbt, 60_000)
+    process = subprocess.Popen(
+        dbt.command("run", "-s", VIEW),
+        env=dbt.env,
+        cwd=str(dbt.database.parent),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    for line in process.stdout:
+        if "START sql streaming_materialized_view model" in line:
+            break
+    time.sleep(0.5)  # well inside the read of 60,000 records
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    assert stream_count(dbt) == 300  # the killed refresh committed nothing
+    assert_ok(dbt.run("run", "-s", STAGING))
+    assert_exactly_once(dbt, 60_300)
+
+
+def test_a_restarted_local_kinesis_neither_loses_nor_repeats_records(tmp_path):
+    server = LocalKinesis(port=free_port(), data_dir=tmp_path / "kinesis")
+    dbt = LocalDbt(tmp_path, server.endpoint_url, "restarted")
+    with server:
+        ensure_stream(make_client(server.endpoint_url), "restarted", shards=2, create=True)
+        publish(dbt, 500)
+        assert_ok(dbt.run("run", "-s", VIEW))
+    with server:
+        assert_ok(dbt.run("run", "-s", VIEW))  # after the restart: nothing new
+        assert stream_count(dbt) == 500
+        publish(dbt, 250)
+        assert_ok(dbt.run("run", "-s", STAGING))
+        assert_exactly_once(dbt, 750)
+
+
+def test_bad_records_are_rejected_with_their_reason_and_duplicates_kept_once(dbt, kinesis_client):
+    good = {
+        "TRANSACTION_ID": 42,
+        "TX_DATETIME": "2026-11-28 10:00:00.250000",
+        "CUSTOMER_ID": 7,
+        "TERMINAL_ID": 9,
+        "TX_AMOUNT": 12.5,
+        "TX_TIME_SECONDS": 10,
+        "TX_TIME_DAYS": 0,
+    }
+    # The AWS sample producer sends extra keys: they are ignored, not rejected.
+    extra = {**good, "TRANSACTION_ID": 43, "index": 3, "TX_FRAUD": 0, "TX_FRAUD_SCENARIO": 0}
+    missing = {k: v for k, v in good.items() if k != "TERMINAL_ID"} | {"TRANSACTION_ID": 44}
+    records = {
+        "good": json.dumps(good).encode(),
+        "again": json.dumps(good).encode(),  # a producer retry delivered it twice
+        "extra": json.dumps(extra).encode(),
+        "not_utf8": b'{"TRANSACTION_ID": 45, "name": "\xff\xfe"}',
+        "not_json": b"TRANSACTION_ID=46",
+        "not_a_json_object": b"[46, 47]",
+        "missing_terminal_id": json.dumps(missing).encode(),
+        "invalid_tx_amount": json.dumps(
+            {**good, "TRANSACTION_ID": 48, "TX_AMOUNT": "lots"}
+        ).encode(),
+        "invalid_tx_datetime": json.dumps(
+            {**good, "TRANSACTION_ID": 49, "TX_DATETIME": "yesterday"}
+        ).encode(),
+        "invalid_transaction_id": json.dumps({**good, "TRANSACTION_ID": 1.5}).encode(),
+    }
+    for data in records.values():
+        kinesis_client.put_record(StreamName=dbt.stream, Data=data, PartitionKey="7")
+    assert_ok(dbt.run("build", "-s", STAGING))  # builds and runs the dbt tests, reconcile included
+
+    rejects = dict(dbt.query("select reject_reason, count(*) from stg_kinesis__rejects group by 1"))
+    expected = {name: 1 for name in records if name not in ("good", "again", "extra")}
+    assert rejects == expected
+    rows = dbt.query(
+        "select transaction_id, tx_amount, tx_datetime from stg_kinesis__transactions order by 1"
+    )
+    assert [(r[0], float(r[1])) for r in rows] == [(42, 12.5), (43, 12.5)]
+    assert str(rows[0][2]) == "2026-11-28 10:00:00.250000"
+    assert (
+        dbt.scalar("select count(*) from stg_kinesis__stream_records where _delivery_number = 2")
+        == 1
+    )
+    raw = dbt.scalar(
+        "select kinesis_data from stg_kinesis__rejects where reject_reason = 'not_json'"
+    )
+    assert bytes(raw) == records["not_json"]
+
+
+def test_full_refresh_is_refused_without_the_named_opt_in(dbt):
+    publish(dbt, 200)
+    assert_ok(dbt.run("run", "-s", VIEW))
+    refused = dbt.run("run", "-s", VIEW, "--full-refresh")
+    assert refused.returncode != 0
+    assert "refused --full-refresh" in refused.output
+    assert stream_count(dbt) == 200
+
+    other = dbt.run(
+        "run", "-s", VIEW, "--full-refresh", vars="rebuild_streaming_views: [another_view]"
+    )
+    assert other.returncode != 0 and stream_count(dbt) == 200
+
+    publish(dbt, 100)
+    rebuilt = dbt.run(
+        "run", "-s", VIEW, "--full-refresh", vars=f"rebuild_streaming_views: [{VIEW}]"
+    )
+    assert_ok(rebuilt)
+    assert stream_count(dbt) == 300  # re-read from the start of the stream
+    assert dbt.scalar(f"select count(distinct refresh_time) from {VIEW}") == 1
+
+
+def test_a_changed_definition_is_refused_not_silently_kept(dbt):
+    publish(dbt, 50)
+    assert_ok(dbt.run("run", "-s", VIEW))
+    changed = dbt.run("run", "-s", VIEW, vars="stream_external_schema: somewhere_else")
+    assert changed.returncode != 0
+    assert "changed since the streaming view was created" in changed.output
+    assert stream_count(dbt) == 50
+
+
+def test_source_freshness_reads_the_newest_arrival(dbt):
+    publish(dbt, 20)
+    assert_ok(dbt.run("run", "-s", VIEW))
+    freshness = dbt.run("source", "freshness")
+    assert_ok(freshness)
+    assert "PASS freshness of kinesis.cust_payment_txn_stream" in freshness.output
+
+
+def test_the_endpoint_is_a_connection_setting_not_the_definition(dbt):
+    """The same local Kinesis reached as localhost instead of 127.0.0.1 (or on another port)
+    refreshes the view: the endpoint is not part of its fingerprint."""
+    publish(dbt, 200)
+    assert_ok(dbt.run("run", "-s", VIEW))
+    dbt.env["KINESIS_ENDPOINT_URL"] = dbt.env["KINESIS_ENDPOINT_URL"].replace(
+        "127.0.0.1", "localhost"
+    )
+    publish(dbt, 100)
+    refreshed = dbt.run("run", "-s", VIEW)
+    assert_ok(refreshed)
+    assert "changed since the streaming view was created" not in refreshed.output
+    assert stream_count(dbt) == 300
+
+
+def test_a_first_dbt_command_creates_the_folders_the_profile_names(tmp_path, kinesalite):
+    """A fresh clone has no .local/: the profile's folders are made, private, on first use."""
+    dbt = LocalDbt(tmp_path, kinesalite.endpoint_url, "unused")
+    fresh = tmp_path / "fresh"
+    dbt.env["FRAUD_DUCKDB_PATH"] = str(fresh / "warehouse" / "fraud_detection.duckdb")
+    dbt.env["FRAUD_MODELS_DIR"] = str(fresh / "models")
+    assert_ok(dbt.run("show", "--inline", "select 1 as one"))
+    for folder in (fresh / "warehouse", fresh / "models"):
+        assert folder.is_dir() and folder.stat().st_mode & 0o777 == 0o700

@@ -1,0 +1,84 @@
+"""One place for each default: the other readers (Jinja, YAML, the Makefile) agree with it,
+and the Jinja of the ml_model materialization keeps to the plugin's contract."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from fraud_detection import defaults
+from fraud_detection.plugins import fraud_model, kinesis_reader
+from producer import local_kinesis
+from producer.kinesis import DEFAULT_STREAM
+from producer.paths import PROJECT_DIR
+
+PROJECT = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())
+PROFILE = (PROJECT_DIR / "profiles.example.yml").read_text()
+MATERIALIZATION = (PROJECT_DIR / "macros/materializations/ml_model/duckdb.sql").read_text()
+
+
+def env_default(name: str) -> str:
+    [default] = re.findall(rf"env_var\('{name}', '([^']+)'\)", PROFILE)
+    return default
+
+
+def test_the_stream_name_is_the_producers_default():
+    assert PROJECT["vars"]["stream_name"] == DEFAULT_STREAM == defaults.STREAM_NAME
+
+
+def test_the_profile_reads_the_local_paths_and_endpoint_the_code_uses():
+    assert PROJECT_DIR / env_default("FRAUD_DUCKDB_PATH") == defaults.DUCKDB_PATH
+    assert PROJECT_DIR / env_default("FRAUD_MODELS_DIR") == defaults.MODELS_DIR
+    assert env_default("KINESIS_ENDPOINT_URL") == kinesis_reader.DEFAULT_ENDPOINT_URL
+    assert local_kinesis.endpoint_url() == kinesis_reader.DEFAULT_ENDPOINT_URL
+    makefile = (PROJECT_DIR / "Makefile").read_text()
+    assert f"KINESIS_PORT ?= {local_kinesis.DEFAULT_PORT}\n" in makefile
+
+
+def test_every_plugin_module_is_listed_in_the_profile():
+    listed = set(re.findall(r"- module: (fraud_detection\.plugins\.\w+)", PROFILE))
+    modules = {
+        f"fraud_detection.plugins.{path.stem}"
+        for path in (PROJECT_DIR / "fraud_detection/plugins").glob("*.py")
+        if path.stem != "__init__"
+    }
+    assert listed == modules == {fraud_model.__name__, kinesis_reader.__name__}
+
+
+def test_the_fraud_model_is_the_dbt_model_of_that_name():
+    assert (PROJECT_DIR / "models/ml" / f"{defaults.MODEL_NAME}.sql").exists()
+    assert PROJECT["vars"]["fraud_model"]["function"] == defaults.FUNCTION_NAME
+    assert len(defaults.MODEL_INPUTS) == 15 == len(set(defaults.MODEL_INPUTS))
+
+
+def test_the_materialization_calls_only_the_plugins_functions():
+    called = set(re.findall(r"\b(fraud_model_\w+)\(", MATERIALIZATION))
+    assert called == {fraud_model.TRAIN_FUNCTION, fraud_model.INFO_FUNCTION}
+    probability = (PROJECT_DIR / "macros/ml/fraud_probability.sql").read_text()
+    assert "{{ function }}" + fraud_model.PROBABILITY_SUFFIX + "(" in probability
+    records = (PROJECT_DIR / "macros/streaming/stream_records.sql").read_text()
+    assert f"{kinesis_reader.FUNCTION}(" in records
+
+
+def test_the_options_it_sends_are_training_options():
+    block = MATERIALIZATION.split("{%- set options = {")[1].split("} -%}")[0]
+    sent = set(re.findall(r"'(\w+)':", block))
+    sent |= set(re.findall(r"options\.update\(\{'(\w+)'", MATERIALIZATION))
+    assert "model_type" in sent and sent <= set(fraud_model.OPTION_FIELDS)
+
+
+@pytest.mark.parametrize("pattern", [r"info ->>? '(\w+)'", r"\binfo\.(\w+)"])
+def test_the_metadata_it_reads_is_model_info(pattern):
+    read = set(re.findall(pattern, MATERIALIZATION))
+    assert read and read <= set(fraud_model.INFO_FIELDS)
+
+
+def test_an_unreachable_local_kinesis_names_the_command_for_its_port():
+    from fraud_detection.testing.ports import free_port
+
+    port = free_port()
+    reader = kinesis_reader.KinesisReader(f"http://127.0.0.1:{port}")
+    with pytest.raises(ValueError, match=f"make kinesis-start KINESIS_PORT={port}`"):
+        reader.read("any-stream", None)

@@ -1,0 +1,35 @@
+"""`python -m fraud_detection`: bad arguments and damaged state are one line and exit 2."""
+
+from __future__ import annotations
+
+import pytest
+
+from fraud_detection.cli import main
+
+
+def one_line_error(capsys) -> str:
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("error: ")
+    return err
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["detect", "--vars", "{not json"], "not JSON"),
+        (["alerts", "--vars", "[1, 2]"], "not a JSON object"),
+        (["detect", "--interval", "0"], "must be a positive number"),
+        (["demo", "--rate", "-5"], "must be a positive number"),
+    ],
+)
+def test_detect_alerts_and_demo_reject_bad_arguments_in_one_line(argv, message, capsys):
+    assert main(argv) == 2
+    assert message in one_line_error(capsys)
+
+
+def test_alert_sink_refuses_a_damaged_state_file_in_one_line(tmp_path, capsys):
+    state = tmp_path / "state.json"
+    state.write_text("{oops")
+    assert main(["alerts", "--alert-state", str(state)]) == 2
+    assert "is not valid: remove it" in one_line_error(capsys)
