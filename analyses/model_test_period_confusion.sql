@@ -2,6 +2,7 @@
 -- walkthrough's check), with the confusion matrix, precision and recall. Set the vars
 -- test_start (e.g. 7 days after training_end, for the label delay) and, optionally, test_end.
 {%- set fraud_model = var('fraud_model') %}
+{%- set functions = ml_model_serving_functions(fraud_model['name'], fraud_model['function']) %}
 
 with
 
@@ -23,7 +24,7 @@ predicted as (
 
     select
         tx_fraud,
-        {{ fraud_model['function'] }}({{ fraud_model['inputs'] | join(', ') }}) as fraud_prediction
+        {{ functions['function'] }}({{ fraud_model['inputs'] | join(', ') }}) as fraud_prediction
     from test_period
 
 ),

@@ -3,7 +3,7 @@
 The default world (183 days from 2018-04-01) is built with dbt; cust_cc_txn_fd is trained
 on the first four months (to 2018-08-01), and tested on the transactions from 2018-08-08
 on (a 7-day gap for the label delay), scored through the SQL functions fn_customer_cc_fd
-and fn_customer_cc_fd_prob. Nothing is tuned on the test period: the learner and threshold
+and fn_customer_cc_fd_probabilities. Nothing is tuned on the test period: the learner and threshold
 come from the model's own time-ordered validation inside the training months.
 
 Figures: test_auc_roc, test_average_precision, test_f1, test_card_precision_at_100 with
@@ -113,7 +113,9 @@ def main() -> None:
         # in the delayed windows yet: nothing among the 15 inputs sets it apart.
         test = connection.execute(f"""
             select customer_id, tx_datetime, tx_fraud,
-                fn_customer_cc_fd_prob({INPUTS}) as score,
+                fn_customer_cc_fd_probabilities({INPUTS}) as metrics,
+                case when metrics.labels[1] = '1' then metrics.probabilities[1]
+                    else metrics.probabilities[2] end as score,
                 fn_customer_cc_fd({INPUTS}) as prediction,
                 tx_fraud_scenario = 2 and terminal_id_risk_30day_window = 0 as blind
             from int_training_features

@@ -1,4 +1,4 @@
-"""Command line: ``python -m fraud_detection detect|alerts|demo``.
+"""Command line: ``python -m fraud_detection detect|alerts|wait-model|demo``.
 
 ``main(argv)`` returns the exit code: 0 done, 2 bad input or an unusable warehouse, stream or
 endpoint (one line on stderr, no traceback), 130 interrupted twice.
@@ -57,6 +57,19 @@ def _parser() -> argparse.ArgumentParser:
     _add_dbt_arguments(alerts)
     _add_alert_arguments(alerts)
     alerts.set_defaults(handler=_alerts)
+
+    wait = commands.add_parser(
+        "wait-model",
+        help="Redshift: wait for the model's training, then switch the predictions to it",
+    )
+    _add_dbt_arguments(wait)
+    wait.add_argument(
+        "--poll-seconds",
+        type=positive_float,
+        default=30.0,
+        help="pause between looks at the training (default %(default)s)",
+    )
+    wait.set_defaults(handler=_wait_model)
 
     demo = commands.add_parser("demo", help="the main job end to end, with a summary and report")
     add_world_arguments(demo, start_help="default: --days before today, so it ends today")
@@ -137,6 +150,15 @@ def _detect(args: argparse.Namespace) -> int:
 def _alerts(args: argparse.Namespace) -> int:
     delivered = _delivery(args).deliver(_dbt_session(args).query)
     print(f"{len(delivered):,} alerts delivered", file=sys.stderr)
+    return 0
+
+
+def _wait_model(args: argparse.Namespace) -> int:
+    from fraud_detection.refresh.model_wait import wait_for_model
+
+    serving = wait_for_model(_dbt_session(args), poll_seconds=args.poll_seconds)
+    where = "the local model is current" if serving is None else f"v{serving.version} serves"
+    print(f"{where}; the predictions use it", file=sys.stderr)
     return 0
 
 

@@ -15,18 +15,14 @@ import yaml  # dbt depends on PyYAML
 from producer.kinesis import DEFAULT_STREAM
 from producer.paths import LOCAL_DIR, PROJECT_DIR
 
-
-def _fraud_model() -> dict:
-    project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())
-    return project["vars"]["fraud_model"]
-
-
-_FRAUD_MODEL = _fraud_model()
+_VARS = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+_FRAUD_MODEL = _VARS["fraud_model"]
 
 STREAM_NAME = DEFAULT_STREAM
 MODEL_NAME: str = _FRAUD_MODEL["name"]
 FUNCTION_NAME: str = _FRAUD_MODEL["function"]
 MODEL_INPUTS: tuple[str, ...] = tuple(_FRAUD_MODEL["inputs"])
+MODEL_MAX_RUNTIME_SECONDS: int = _VARS["model_max_runtime"]  # Redshift ML's MAX_RUNTIME
 
 DUCKDB_PATH = LOCAL_DIR / "fraud_detection.duckdb"  # env FRAUD_DUCKDB_PATH overrides
 MODELS_DIR = LOCAL_DIR / "models"  # env FRAUD_MODELS_DIR overrides
@@ -39,6 +35,7 @@ __all__ = [
     "LOCAL_DIR",
     "MODELS_DIR",
     "MODEL_INPUTS",
+    "MODEL_MAX_RUNTIME_SECONDS",
     "MODEL_NAME",
     "PROJECT_DIR",
     "STREAM_NAME",

@@ -2,8 +2,10 @@
 
 The contract with the ml_model materialization (macros/materializations/ml_model/duckdb.sql)
 is this module's names, a test checks the Jinja against them:
-- ``<function>(<inputs>)`` returns 0/1 and ``<function>_prob(<inputs>)`` the fraud
-  probability, from the current artifact of the model (fraud_detection.learner.store);
+- ``<function>(<inputs>)`` returns 0/1 and ``<function>_probabilities(<inputs>)`` what Redshift
+  ML's probability function returns: the probabilities of the labels '1' and '0' with the
+  labels, highest first (a STRUCT of two lists, for Redshift's SUPER), from the current
+  artifact of the model (fraud_detection.learner.store);
   function and inputs are dbt_project.yml's var ``fraud_model`` (fraud_detection.defaults);
 - ``fraud_model_train(training_table, options_json, fingerprint)`` trains on a committed table;
   ``options_json`` holds fields of TrainingOptions, and the result is a ModelInfo as JSON;
@@ -32,7 +34,8 @@ from fraud_detection.plugins import register
 
 TRAIN_FUNCTION = "fraud_model_train"
 INFO_FUNCTION = "fraud_model_info"
-PROBABILITY_SUFFIX = "_prob"
+PROBABILITY_SUFFIX = "_probabilities"
+PROBABILITIES = "STRUCT(probabilities DOUBLE[], labels VARCHAR[])"
 OPTION_FIELDS = tuple(field.name for field in fields(TrainingOptions))
 INFO_FIELDS = tuple(field.name for field in fields(ModelInfo))
 
@@ -88,6 +91,26 @@ class FraudModelFunctions:
         with _single_threaded():
             return pa.array(model.predict_proba(features)[:, 1], pa.float64())
 
+    def probability_metrics(self, *columns: pa.Array) -> pa.Array:
+        """Per row {probabilities: [p, 1 - p], labels: ['1', '0']}, sorted highest first."""
+        fraud = self.probabilities(*columns).to_numpy()
+        fraud_first = fraud >= 0.5
+        high = np.where(fraud_first, fraud, 1.0 - fraud)
+        offsets = pa.array(np.arange(0, 2 * len(fraud) + 1, 2, dtype=np.int32))
+        values = np.column_stack([high, 1.0 - high]).ravel()
+        labels = np.where(
+            np.repeat(fraud_first, 2),
+            np.tile(["1", "0"], len(fraud)),
+            np.tile(["0", "1"], len(fraud)),
+        )
+        return pa.StructArray.from_arrays(
+            [
+                pa.ListArray.from_arrays(offsets, pa.array(values, pa.float64())),
+                pa.ListArray.from_arrays(offsets, pa.array(labels, pa.string())),
+            ],
+            names=["probabilities", "labels"],
+        )
+
     def predictions(self, *columns: pa.Array) -> pa.Array:
         _, info = self._model()
         probabilities = self.probabilities(*columns).to_numpy()
@@ -142,9 +165,9 @@ class Plugin(BasePlugin):
             ),
             (
                 f"{self._function}{PROBABILITY_SUFFIX}",
-                _with_input_parameters(self._model.probabilities),
+                _with_input_parameters(self._model.probability_metrics),
                 inputs,
-                "DOUBLE",
+                PROBABILITIES,
                 {"type": "arrow"},
             ),
             (TRAIN_FUNCTION, self._model.train, ["VARCHAR"] * 3, "VARCHAR", {}),

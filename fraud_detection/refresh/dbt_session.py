@@ -98,6 +98,12 @@ class DbtSession:
             for item in result.result.results
         ]
 
+    def target_type(self) -> str:
+        """The adapter type of the session's target (duckdb, redshift)."""
+        self.runner()
+        rows = self.query("select '{{ target.type }}' as target_type")
+        return rows[0]["target_type"]
+
     def query(self, sql: str) -> list[dict]:
         """The rows of a SELECT (Jinja allowed: ref(), source(), var()), all of them."""
         # --log-level none: show prints its preview even with --quiet; failures still raise.

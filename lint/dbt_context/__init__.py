@@ -138,7 +138,14 @@ class _DbtUtils:
         return f"cast({field} as {type})"
 
 
+# Lint renders as an offline compile does (no warehouse is asked anything), and a Redshift ML
+# model needs its S3 bucket to compile.
+_LINT_VARS = {"offline_compile": True, "redshift_ml_s3_bucket": "lint-bucket"}
+
+
 def var(name: str, default: Any = _NO_DEFAULT) -> Any:
+    if name in _LINT_VARS:
+        return _LINT_VARS[name]
     if default is not _NO_DEFAULT:
         return default
     return _VARS.get(name, name)

@@ -1,13 +1,23 @@
-{#- The fraud probability from a model's prediction function (Redshift ML's <function>_prob
-    companion, or the local plugin's), given the input expressions in order. -#}
-{% macro fraud_probability(function, inputs) %}
-    {{ return(adapter.dispatch('fraud_probability', 'fraud_detection')(function, inputs)) }}
+{#- The fraud probability (of the label 1) from a column holding what a model's
+    <function>_probabilities returned for the row: {"probabilities": [...], "labels": [...]},
+    both sorted by probability, highest first, so the label 1 may come first or second.
+    https://docs.aws.amazon.com/redshift/latest/dg/getting-started-machine-learning.html#probability_metrics
+    Null when the model has no probability function (AUTO OFF): pass none. -#}
+{% macro fraud_probability(probabilities) %}
+    {%- if probabilities is none -%}
+        {{ return('cast(null as ' ~ dbt.type_float() ~ ')') }}
+    {%- endif -%}
+    {{ return(adapter.dispatch('fraud_probability', 'fraud_detection')(probabilities)) }}
 {% endmacro %}
 
-{#- Redshift ML: <function>_prob returns SUPER {"probabilities": [...], "labels": [...]};
-    take the probability of the label '1', whichever position it has. -#}
-{% macro redshift__fraud_probability(function, inputs) -%}
-    {%- set result = "json_serialize(" ~ function ~ "_prob(" ~ inputs | join(', ') ~ "))" -%}
+{% macro default__fraud_probability(probabilities) %}
+    {{ exceptions.raise_compiler_error("fraud_probability is not implemented for " ~ target.type) }}
+{% endmacro %}
+
+{#- Redshift: the SUPER value serialized once per use and read with the JSON functions, which
+    do not depend on the session's enable_case_sensitive_identifier. -#}
+{% macro redshift__fraud_probability(probabilities) -%}
+    {%- set result = "json_serialize(" ~ probabilities ~ ")" -%}
     cast(
         case
             when json_extract_array_element_text(json_extract_path_text({{ result }}, 'labels'), 0) = '1'
@@ -17,7 +27,11 @@
     )
 {%- endmacro %}
 
-{#- DuckDB: the plugin registers <function>_prob returning the probability itself. -#}
-{% macro default__fraud_probability(function, inputs) -%}
-    {{ function }}_prob({{ inputs | join(', ') }})
+{#- DuckDB: the plugin's <function>_probabilities returns the same shape as a STRUCT of two
+    lists (1-based). -#}
+{% macro duckdb__fraud_probability(probabilities) -%}
+    case
+        when {{ probabilities }}.labels[1] = '1' then {{ probabilities }}.probabilities[1]
+        else {{ probabilities }}.probabilities[2]
+    end
 {%- endmacro %}

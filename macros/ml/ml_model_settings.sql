@@ -1,19 +1,27 @@
-{#- The options of an ml_model (its config's meta), with their defaults, as one dict.
+{#- The options of an ml_model (its config's meta), with their defaults, as one dict, checked
+    at compile time against what CREATE MODEL allows in each mode; an error names the var.
     features: the input columns in the prediction function's argument order; target: the
     label; time_column: orders the rows for the local time-ordered validation (not an
-    input). The rest are CREATE MODEL's options. -#}
+    input). The rest are CREATE MODEL's options:
+    https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_MODEL.html
+    - AUTO ON: MODEL_TYPE optional, PROBLEM_TYPE, OBJECTIVE (MSE, Accuracy, F1, F1Macro, AUC),
+      PREPROCESSORS optional; no HYPERPARAMETERS.
+    - AUTO OFF ("CREATE XGBoost models with AUTO OFF", r_create_model_use_cases.html): MODEL_TYPE
+      XGBOOST, an XGBoost OBJECTIVE, PREPROCESSORS 'none' and HYPERPARAMETERS DEFAULT [EXCEPT
+      (...)] are required; PROBLEM_TYPE is not supported. -#}
 {% macro ml_model_settings() %}
     {%- set meta = config.get('meta') or {} -%}
+    {%- set auto = meta.get('auto', true) -%}
     {%- set settings = {
         'features': meta.get('features', []),
         'target': meta.get('target', 'tx_fraud'),
         'time_column': meta.get('time_column', 'tx_datetime'),
         'function': meta.get('function', 'fn_' ~ model.name),
         'iam_role': meta.get('iam_role', var('redshift_iam_role', 'default')),
-        'auto': meta.get('auto', true),
-        'model_type': meta.get('model_type'),
-        'problem_type': meta.get('problem_type', 'binary_classification'),
-        'objective': meta.get('objective', 'F1'),
+        'auto': auto,
+        'model_type': (meta.get('model_type') or '') | lower or none,
+        'problem_type': (meta.get('problem_type') or '') | lower or none,
+        'objective': meta.get('objective') or ('F1' if auto else none),
         'preprocessors': meta.get('preprocessors'),
         'hyperparameters': meta.get('hyperparameters'),
         's3_bucket': meta.get('s3_bucket', var('redshift_ml_s3_bucket', '')),
@@ -21,17 +29,43 @@
         'max_cells': meta.get('max_cells'),
         'max_runtime': meta.get('max_runtime', 5400),
         'kms_key_id': meta.get('kms_key_id'),
-        'wait_timeout_seconds': meta.get('wait_timeout_seconds', 7200),
-        'poll_seconds': meta.get('poll_seconds', 30),
         'seed': meta.get('seed', 0),
     } -%}
-    {%- if execute and not settings.features -%}
-        {{ exceptions.raise_compiler_error(model.name ~ ": ml_model needs meta.features, the input columns in order") }}
-    {%- endif -%}
-    {%- if execute and not settings.auto and not (settings.model_type and settings.objective) -%}
-        {{ exceptions.raise_compiler_error(model.name ~ ": auto off needs model_type and objective") }}
+    {%- if execute -%}
+        {%- set problem = ml_model_settings_problem(settings) -%}
+        {%- if problem -%}
+            {{ exceptions.raise_compiler_error(model.name ~ ": " ~ problem) }}
+        {%- endif -%}
     {%- endif -%}
     {{ return(settings) }}
+{% endmacro %}
+
+
+{#- What is wrong with the settings, naming the var to change, or none. -#}
+{% macro ml_model_settings_problem(settings) %}
+    {%- set automl_objectives = ['mse', 'accuracy', 'f1', 'f1macro', 'auc'] -%}
+    {%- set xgboost_objectives = [
+        'reg:squarederror', 'reg:squaredlogerror', 'reg:logistic', 'reg:pseudohubererror',
+        'reg:tweedie', 'binary:logistic', 'binary:hinge', 'multi:softmax', 'rank:pairwise',
+        'rank:ndcg'] -%}
+    {%- if not settings.features -%}
+        {{ return("ml_model needs meta.features, the input columns in order (the var fraud_model's inputs)") }}
+    {%- elif settings.auto and settings.model_type not in (none, 'xgboost', 'mlp', 'linear_learner') -%}
+        {{ return("the var model_type must be xgboost, mlp or linear_learner with AUTO ON, got " ~ settings.model_type) }}
+    {%- elif settings.auto and (settings.objective | lower) not in automl_objectives -%}
+        {{ return("the var model_objective must be one of MSE, Accuracy, F1, F1Macro, AUC with AUTO ON, got " ~ settings.objective) }}
+    {%- elif settings.auto and settings.hyperparameters -%}
+        {{ return("the var model_hyperparameters is for AUTO OFF only (set model_auto: false, or leave it out)") }}
+    {%- elif not settings.auto and settings.model_type != 'xgboost' -%}
+        {{ return("AUTO OFF (the var model_auto: false) needs the var model_type: xgboost, the one model type Redshift ML trains with AUTO OFF") }}
+    {%- elif not settings.auto and settings.objective not in xgboost_objectives -%}
+        {{ return("AUTO OFF needs the var model_objective set to an XGBoost objective such as binary:logistic, got " ~ settings.objective) }}
+    {%- elif not settings.auto and settings.preprocessors -%}
+        {{ return("preprocessors are for AUTO ON only: AUTO OFF takes PREPROCESSORS 'none'") }}
+    {%- elif target.type == 'redshift' and not settings.s3_bucket -%}
+        {{ return("the var redshift_ml_s3_bucket is empty: CREATE MODEL needs the S3 bucket Redshift ML exchanges data with SageMaker through") }}
+    {%- endif -%}
+    {{ return(none) }}
 {% endmacro %}
 
 

@@ -7,8 +7,19 @@
         {{ exceptions.raise_compiler_error(
             model.name ~ ": source_kind must be 'kinesis' or 'msk', got '" ~ source_kind ~ "'") }}
     {%- endif -%}
+    {%- set msk_authentication = meta.get('msk_authentication', 'iam') | lower -%}
     {%- if execute and source_kind == 'msk' and not meta.get('msk_cluster_arn') -%}
-        {{ exceptions.raise_compiler_error(model.name ~ ": source_kind 'msk' needs msk_cluster_arn") }}
+        {{ exceptions.raise_compiler_error(model.name ~ ": source_kind 'msk' needs the var msk_cluster_arn") }}
+    {%- endif -%}
+    {%- if execute and source_kind == 'msk' and msk_authentication not in ('none', 'iam', 'mtls') -%}
+        {{ exceptions.raise_compiler_error(
+            model.name ~ ": the var msk_authentication must be none, iam or mtls, got '" ~ msk_authentication ~ "'") }}
+    {%- endif -%}
+    {%- if execute and source_kind == 'msk' and msk_authentication == 'mtls'
+            and not (meta.get('msk_authentication_arn') or meta.get('msk_secret_arn')) -%}
+        {{ exceptions.raise_compiler_error(
+            model.name ~ ": msk_authentication mtls needs the var msk_authentication_arn (an ACM"
+            ~ " certificate ARN) or msk_secret_arn (a Secrets Manager secret ARN)") }}
     {%- endif -%}
     {{ return({
         'stream_name': meta.get('stream_name', var('stream_name')),
@@ -16,7 +27,9 @@
         'external_schema': meta.get('external_schema', 'custpaytxn'),
         'iam_role': meta.get('iam_role', var('redshift_iam_role', 'default')),
         'msk_cluster_arn': meta.get('msk_cluster_arn'),
-        'msk_authentication': meta.get('msk_authentication', 'iam') | lower,
+        'msk_authentication': msk_authentication,
+        'msk_authentication_arn': meta.get('msk_authentication_arn'),
+        'msk_secret_arn': meta.get('msk_secret_arn'),
         'auto_refresh': meta.get('auto_refresh', true),
         'backup': meta.get('backup', true),
     }) }}

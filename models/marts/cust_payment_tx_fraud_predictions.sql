@@ -4,15 +4,22 @@
     config(
         materialized='view' if target.type == 'redshift' else 'incremental',
         incremental_strategy='append',
+        post_hook={
+            'sql': "{{ drop_retired_ml_models(var('fraud_model')['name']) }}",
+            'transaction': false,
+        },
     )
 }}
 
 -- Every scored stream transaction with the fraud model's verdict (the walkthrough's view of
 -- that name): when it arrived, its ids and amount, who to call, the fraud probability and
--- fraud_prediction (1 when the probability reaches the model's tuned threshold).
--- The prediction function comes with the trained model: depends_on: {{ ref('cust_cc_txn_fd') }}
+-- fraud_prediction (1 when the probability reaches the model's tuned threshold). Under AUTO
+-- OFF Redshift ML creates no probability function: fraud_probability is then null.
+-- The prediction functions come with the trained model: depends_on: {{ ref('cust_cc_txn_fd') }}
 
 {%- set fraud_model = var('fraud_model') %}
+{%- set functions = ml_model_serving_functions(fraud_model['name'], fraud_model['function']) %}
+{%- set probabilities = 'scored_by_the_model.fraud_probabilities' if functions['probabilities'] %}
 {%- set inputs = [] %}
 {%- for input in fraud_model['inputs'] %}
     {%- do inputs.append('scored.' ~ input) %}
@@ -39,24 +46,39 @@ customers as (
 
 ),
 
+scored_by_the_model as (
+
+    -- Each model function once per row (Redshift ML's calls are remote: not three times).
+    select
+        scored.*,
+        {{ functions['function'] }}({{ inputs | join(', ') }}) as fraud_prediction,
+        {% if functions['probabilities'] -%}
+            {{ functions['probabilities'] }}({{ inputs | join(', ') }})
+        {%- else -%}
+            null
+        {%- endif %} as fraud_probabilities
+    from scored
+
+),
+
 predictions as (
 
     select
-        scored._arrived_at as approximate_arrival_timestamp,
-        scored.transaction_id,
-        scored.tx_datetime,
-        scored.customer_id,
-        scored.terminal_id,
-        scored.tx_amount,
+        scored_by_the_model._arrived_at as approximate_arrival_timestamp,
+        scored_by_the_model.transaction_id,
+        scored_by_the_model.tx_datetime,
+        scored_by_the_model.customer_id,
+        scored_by_the_model.terminal_id,
+        scored_by_the_model.tx_amount,
         customers.full_name,
         customers.email_address,
         customers.phone_number,
-        {{ fraud_probability(fraud_model['function'], inputs) }} as fraud_probability,
-        {{ fraud_model['function'] }}({{ inputs | join(', ') }}) as fraud_prediction,
-        scored._refreshed_at
-    from scored
+        {{ fraud_probability(probabilities or none) }} as fraud_probability,
+        scored_by_the_model.fraud_prediction,
+        scored_by_the_model._refreshed_at
+    from scored_by_the_model
     left join customers
-        on scored.customer_id = customers.customer_id
+        on scored_by_the_model.customer_id = customers.customer_id
 
 )
 

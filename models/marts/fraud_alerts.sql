@@ -33,7 +33,7 @@ predictions as (
 
 ),
 
-{%- if not var('offline_compile', false) and is_incremental() %}
+{%- if var('offline_compile', false) or is_incremental() %}
 
     alerts_raised as (
 

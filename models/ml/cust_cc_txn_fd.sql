@@ -15,16 +15,20 @@
             'auto': var('model_auto', true),
             'model_type': var('model_type', none),
             'problem_type': 'binary_classification',
-            'objective': var('model_objective', 'F1'),
+            'objective': var('model_objective', none),
             'hyperparameters': var('model_hyperparameters', none),
             's3_bucket': var('redshift_ml_s3_bucket', ''),
             's3_garbage_collect': true,
-            'max_runtime': var('model_max_runtime', 5400),
+            'max_runtime': var('model_max_runtime'),
             'max_cells': var('model_max_cells', none),
             'kms_key_id': var('model_kms_key_id', none),
         },
     )
 }}
+
+{#- The settings are checked as the model compiles: a mode's wrong clause or a missing S3
+    bucket fails here, naming the var, before anything reaches the warehouse. #}
+{%- do ml_model_settings() %}
 
 with
 

@@ -118,7 +118,12 @@ def test_training_reuse_and_retraining(dbt):
     assert xgboost_only.returncode == 0, xgboost_only.output[-3000:]
     [(learner, candidates)] = dbt.query("select learner, candidates from cust_cc_txn_fd")
     assert learner == "xgboost" and [c["learner"] for c in json.loads(candidates)] == ["xgboost"]
-    no_local = dbt.run("run", "-s", "cust_cc_txn_fd", vars=auto_off + ", model_type: mlp")
+    not_xgboost = dbt.run("run", "-s", "cust_cc_txn_fd", vars=auto_off + ", model_type: mlp")
+    assert not_xgboost.returncode != 0
+    assert "AUTO OFF (the var model_auto: false) needs the var model_type: xgboost" in (
+        not_xgboost.output
+    )
+    no_local = dbt.run("run", "-s", "cust_cc_txn_fd", vars=dbt.history_vars + ", model_type: mlp")
     assert no_local.returncode != 0
     assert "model_type mlp has no local counterpart (xgboost, linear_learner)" in no_local.output
     assert versions(dbt) == ["v1", "v2", "v3", "v4"]

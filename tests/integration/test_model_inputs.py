@@ -39,7 +39,7 @@ def test_model_predictions_analyses_and_learner_read_the_same_inputs(tmp_path):
     ]
     predictions = nodes["cust_payment_tx_fraud_predictions"]["compiled_code"]
     assert calls(predictions, FUNCTION_NAME) == [list(MODEL_INPUTS)]
-    assert calls(predictions, FUNCTION_NAME + "_prob") == [list(MODEL_INPUTS)]
+    assert calls(predictions, FUNCTION_NAME + "_probabilities") == [list(MODEL_INPUTS)]
     analysis = nodes["model_test_period_confusion"]["compiled_code"]
     assert calls(analysis, FUNCTION_NAME) == [list(MODEL_INPUTS)]
     assert TrainingOptions().features == MODEL_INPUTS

@@ -150,6 +150,8 @@ def test_bad_records_are_rejected_with_their_reason_and_duplicates_kept_once(dbt
             {**good, "TRANSACTION_ID": 49, "TX_DATETIME": "yesterday"}
         ).encode(),
         "invalid_transaction_id": json.dumps({**good, "TRANSACTION_ID": 1.5}).encode(),
+        # Valid JSON, but beyond what Redshift's json_serialize reads (65,535 bytes).
+        "too_large": json.dumps({**good, "TRANSACTION_ID": 50, "note": "x" * 70_000}).encode(),
     }
     for data in records.values():
         kinesis_client.put_record(StreamName=dbt.stream, Data=data, PartitionKey="7")

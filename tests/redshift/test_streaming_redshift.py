@@ -20,6 +20,7 @@ SQLFLUFF_GAPS = {
         r"^create external schema if not exists \w+\s+from msk"
         r"\s+iam_role (default|'arn:aws:iam::\d{12}:role/[\w+=,.@/-]+')"
         r"\s+authentication (none|iam|mtls)"
+        r"(\s+(authentication_arn 'arn:aws:acm:[^']+'|secret_arn 'arn:aws:secretsmanager:[^']+'))?"
         r"\s+cluster_arn 'arn:aws:kafka:[\w-]+:\d{12}:cluster/[\w/-]+'$"
     ),
     "alter_auto_refresh": re.compile(
@@ -39,11 +40,17 @@ STATEMENTS_TEMPLATE = """
     'external_schema': 'custpaytxn_msk', 'iam_role': 'default',
     'msk_cluster_arn': 'arn:aws:kafka:us-east-1:123456789012:cluster/fraud/0a1b2c3d-4',
     'msk_authentication': 'iam', 'auto_refresh': false, 'backup': false} -%}
+{%- set msk_mtls = dict(msk, msk_authentication='mtls',
+    msk_authentication_arn='arn:aws:acm:us-east-1:123456789012:certificate/abc') -%}
+{%- set msk_mtls_secret = dict(msk, msk_authentication='mtls',
+    msk_secret_arn='arn:aws:secretsmanager:us-east-1:123456789012:secret:fraud-msk') -%}
 {%- set body = 'select kinesis_data from custpaytxn."cust-payment-txn-stream"' -%}
 {%- set plan = redshift__streaming_view_statements -%}
 {%- set plans = {
     'create_kinesis': plan('create', relation, state, kinesis, body, 'f1', none),
     'create_msk': plan('create', relation, state, msk, body, 'f1', none),
+    'create_msk_mtls': plan('create', relation, state, msk_mtls, body, 'f1', none),
+    'create_msk_mtls_secret': plan('create', relation, state, msk_mtls_secret, body, 'f1', none),
     'refresh': plan('refresh', relation, state, kinesis, body, 'f1', true),
     'skip': plan('skip', relation, state, kinesis, body, 'f1', true),
     'skip_auto_refresh_turned_off': plan('skip', relation, state, msk, body, 'f1', true),
@@ -83,6 +90,35 @@ def test_known_parser_gaps_are_checked_by_pattern(plans):
     assert parses_as_redshift(msk_schema)  # still a gap: drop this test's exemption when fixed
     [alter] = [s for s in plans["skip_auto_refresh_turned_off"] if s.startswith("alter")]
     assert SQLFLUFF_GAPS["alter_auto_refresh"].match(alter)
+
+
+def test_msk_with_mtls_names_its_certificate_or_secret(plans):
+    certificate = plans["create_msk_mtls"][0]
+    assert "authentication mtls authentication_arn 'arn:aws:acm:" in certificate
+    assert SQLFLUFF_GAPS["create_schema_msk"].match(certificate), certificate
+    secret = plans["create_msk_mtls_secret"][0]
+    assert "authentication mtls secret_arn 'arn:aws:secretsmanager:" in secret
+    assert SQLFLUFF_GAPS["create_schema_msk"].match(secret), secret
+
+
+@pytest.mark.parametrize(
+    "vars, message",
+    [
+        (
+            "{stream_source_kind: msk, msk_cluster_arn: 'arn:aws:kafka:us-east-1:123456789012:cluster/f/1', msk_authentication: mtls}",
+            "msk_authentication mtls needs the var msk_authentication_arn",
+        ),
+        (
+            "{stream_source_kind: msk, msk_cluster_arn: 'arn:aws:kafka:us-east-1:123456789012:cluster/f/1', msk_authentication: sasl}",
+            "the var msk_authentication must be none, iam or mtls",
+        ),
+        ("{stream_source_kind: msk}", "source_kind 'msk' needs the var msk_cluster_arn"),
+    ],
+)
+def test_incomplete_msk_settings_fail_at_compile_time(tmp_path, vars, message):
+    done = compile_offline(tmp_path, "-s", "cust_payment_tx_stream", "--vars", vars)
+    assert done.returncode != 0
+    assert message in done.stdout
 
 
 def test_create_issues_schema_then_view_with_auto_refresh(plans):
@@ -165,30 +201,49 @@ def test_the_decision_between_create_refresh_skip_rebuild_and_refuse(
         assert compiled.strip() == expected
 
 
-def test_every_model_compiles_offline_for_redshift_and_parses(tmp_path):
-    env = base_env(tmp_path)
-    done = subprocess.run(
+def compile_offline(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    """dbt compile --target redshift, no cluster contacted (offline_compile set unless given)."""
+    flags = list(args)
+    if "--vars" not in flags:
+        flags += ["--vars", "{offline_compile: true, redshift_ml_s3_bucket: fraud-ml-bucket}"]
+    else:
+        at = flags.index("--vars") + 1
+        flags[at] = flags[at].replace(
+            "{", "{offline_compile: true, redshift_ml_s3_bucket: fraud-ml-bucket, ", 1
+        )
+    return subprocess.run(
         [
             DBT,
             "compile",
             "--target",
             "redshift",
             "--no-populate-cache",
-            "--vars",
-            "{offline_compile: true}",
+            *flags,
             "--project-dir",
             str(PROJECT_DIR),
         ],
-        env=env,
+        env=base_env(tmp_path),
         cwd=PROJECT_DIR,
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+def test_every_model_compiles_offline_for_redshift_and_parses(tmp_path):
+    done = compile_offline(tmp_path)
     assert done.returncode == 0, done.stdout[-3000:]
     compiled = sorted(
-        Path(env["DBT_TARGET_PATH"], "compiled", "fraud_detection", "models").rglob("*.sql")
+        (tmp_path / "target" / "compiled" / "fraud_detection" / "models").rglob("*.sql")
     )
     assert len(compiled) >= 9
     unparsable = {path.name: parses_as_redshift(path.read_text()) for path in compiled}
     assert {name: errors for name, errors in unparsable.items() if errors} == {}
+
+
+def test_without_an_ml_bucket_the_model_fails_at_compile_time(tmp_path):
+    done = compile_offline(
+        tmp_path, "-s", "cust_cc_txn_fd", "--vars", "{redshift_ml_s3_bucket: ''}"
+    )
+    assert done.returncode != 0
+    assert "the var redshift_ml_s3_bucket is empty" in done.stdout

@@ -56,8 +56,8 @@ def test_the_fraud_model_is_the_dbt_model_of_that_name():
 def test_the_materialization_calls_only_the_plugins_functions():
     called = set(re.findall(r"\b(fraud_model_\w+)\(", MATERIALIZATION))
     assert called == {fraud_model.TRAIN_FUNCTION, fraud_model.INFO_FUNCTION}
-    probability = (PROJECT_DIR / "macros/ml/fraud_probability.sql").read_text()
-    assert "{{ function }}" + fraud_model.PROBABILITY_SUFFIX + "(" in probability
+    versions = (PROJECT_DIR / "macros/ml/ml_model_versions.sql").read_text()
+    assert f"function ~ '{fraud_model.PROBABILITY_SUFFIX}'" in versions
     records = (PROJECT_DIR / "macros/streaming/stream_records.sql").read_text()
     assert f"{kinesis_reader.FUNCTION}(" in records
 

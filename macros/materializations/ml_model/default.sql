@@ -1,15 +1,16 @@
 {#-
     ml_model: a model whose SQL is the training SELECT, trained in the warehouse.
-    - Redshift: CREATE MODEL ... FUNCTION <function> with the configured AUTO, MODEL_TYPE,
-      PROBLEM_TYPE, OBJECTIVE, PREPROCESSORS, HYPERPARAMETERS and SETTINGS, then polling
-      STV_ML_MODEL_INFO until the model is ready (or failed, or the timeout passed).
+    - Redshift: CREATE MODEL <model>_v<N> ... FUNCTION <function>_v<N> with the clauses its
+      mode takes; Redshift ML trains in the background, and a later run makes the version the
+      serving one once SVV_ML_MODEL_INFO says it is ready (redshift.sql); the predictions call
+      the serving version, and the one it replaced is dropped after they switch.
     - DuckDB: the same SELECT is materialized as <model>__training, trained in-process by the
       plugin (candidate learners, time-ordered validation, tuned threshold), and served as
       the same function; the model relation is its SHOW MODEL table.
     Both retrain only when the training SQL, the options (or, locally, the training data)
     changed since the model in place was trained, or when the var retrain_models names the
-    model (or is true); otherwise the run says the model is current. Retraining drops the
-    old model first, outside any transaction.
+    model (or is true); otherwise the run says the model is current. The model in place
+    serves until its successor is ready. The settings are checked when the model compiles.
     Options live in the model's meta (see ml_model_settings).
 -#}
 

@@ -23,10 +23,10 @@
     {%- if current_fingerprint == fingerprint and not ml_model_retrain_requested() %}
         {{ log(model.name ~ ": the model is current (training data and options unchanged)", info=true) }}
     {%- else %}
-        {#- The options are fields of the plugin's TrainingOptions. AUTO OFF trains the named
-            model type only (the plugin maps it to a local learner, or refuses it); its
-            OBJECTIVE is then the loss the learner fits (such as binary:logistic), so the
-            threshold is tuned for F1. -#}
+        {#- The options are fields of the plugin's TrainingOptions. A model_type (required by
+            AUTO OFF, optional with AUTO ON) trains that type only: the plugin maps it to a
+            local learner, or refuses it. AUTO OFF's OBJECTIVE is the loss the learner fits
+            (such as binary:logistic), so the threshold is tuned for F1. -#}
         {%- set options = {
             'objective': settings.objective if settings.auto else 'F1',
             'features': settings.features,
@@ -35,7 +35,7 @@
             'max_runtime_seconds': settings.max_runtime,
             'seed': settings.seed,
         } -%}
-        {%- if not settings.auto -%}
+        {%- if settings.model_type -%}
             {%- do options.update({'model_type': settings.model_type}) -%}
         {%- endif -%}
         {{ log(model.name ~ ": training (" ~ ("first model" if current is none else "data or options changed") ~ ")", info=true) }}

@@ -1,48 +1,86 @@
-{#- ml_model on Redshift: see default.sql for what it does on every adapter. -#}
+{#- ml_model on Redshift: see default.sql for what it does on every adapter.
 
+    Redshift ML trains in the background, and no SQL waits well (Redshift has no sleep
+    function, and generate_series is not supported on compute nodes:
+    https://docs.aws.amazon.com/redshift/latest/dg/c_unsupported-postgresql-functions.html),
+    so a run never waits for training. Each run moves the model on by one step, the state
+    kept in dbt_ml_model_versions (macros/ml/ml_model_versions.sql):
+    - a version is training: Ready -> it serves; failed -> recorded with SHOW MODEL's reason
+      and dropped, the serving version goes on; else say so (the serving version goes on);
+    - else, the serving version was trained from this SQL and these options: nothing to do;
+    - else: CREATE MODEL <model>_v<N+1>.
+    `python -m fraud_detection wait-model --target redshift` runs this until no version is
+    training, pausing between runs in Python, bounded by the model's MAX_RUNTIME. -#}
 {% materialization ml_model, adapter='redshift' %}
     {%- set settings = ml_model_settings() -%}
-    {%- set state = definition_state_relation(this) -%}
+    {%- set versions = ml_model_versions_relation(this) -%}
     {%- set fingerprint = ml_model_fingerprint(sql, settings) -%}
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
-    {% call statement('create_state', auto_begin=False) %}
-        {{ definition_state_create_sql(state) }}
+    {% call statement('create_versions', auto_begin=False) %}
+        {{ ml_model_versions_create_sql(versions) }}
     {% endcall %}
-    {%- set stored = definition_state_stored(state, this) -%}
-    {%- if stored[0] == fingerprint and not ml_model_retrain_requested() -%}
-        {{ log(model.name ~ ": the model is current (training SQL and options unchanged)", info=true) }}
-        {{ return({'relations': []}) }}
-    {%- endif -%}
+    {%- set known = ml_model_versions(versions, this.identifier) -%}
+    {%- set training = known | selectattr('status', 'equalto', 'training') | list -%}
+    {%- set serving = known | selectattr('status', 'equalto', 'serving') | list -%}
+    {%- set serving_text = ("v" ~ (serving | last).version ~ " serves meanwhile") if serving else "no version serves yet" -%}
 
-    {%- for statement_sql in redshift__ml_model_train_statements(this, settings, sql) %}
-        {% call statement('main' if loop.last else 'train_' ~ loop.index, auto_begin=False) %}
-            {{ statement_sql }}
+    {%- if training -%}
+        {%- set version = training | last -%}
+        {%- set model_state = redshift__ml_model_state(versions.schema, version.redshift_model) -%}
+        {%- if model_state == 'Model is Ready' -%}
+            {% call statement('main', auto_begin=False) %}
+                {{ ml_model_version_status_sql(versions, this.identifier, version.version, 'serving') }}
+            {% endcall %}
+            {%- for previous in serving -%}
+                {% call statement('retire_' ~ previous.version, auto_begin=False) %}
+                    {{ ml_model_version_status_sql(versions, this.identifier, previous.version, 'retiring') }}
+                {% endcall %}
+            {%- endfor -%}
+            {{ log(model.name ~ ": v" ~ version.version ~ " is ready and serves from now on (the predictions switch when they are built next)", info=true) }}
+        {%- elif model_state is none or 'fail' in model_state | lower -%}
+            {%- set reason = redshift__ml_model_failure_reason(versions.schema, version.redshift_model, model_state) -%}
+            {% call statement('main', auto_begin=False) %}
+                {{ ml_model_version_status_sql(versions, this.identifier, version.version, 'failed', reason) }}
+            {% endcall %}
+            {#- A failed model cannot be retried: drop it (CREATE MODEL usage notes). -#}
+            {% call statement('drop_failed', auto_begin=False) %}
+                drop model if exists {{ versions.schema }}.{{ version.redshift_model }}
+            {% endcall %}
+            {{ exceptions.raise_compiler_error(
+                model.name ~ ": training v" ~ version.version ~ " failed: " ~ reason ~ "; " ~ serving_text) }}
+        {%- else -%}
+            {{ materialization_noop_main('training') }}
+            {{ log(model.name ~ ": v" ~ version.version ~ " is training ('" ~ model_state ~ "'); "
+                ~ serving_text ~ ". python -m fraud_detection wait-model --target redshift waits for it", info=true) }}
+        {%- endif -%}
+    {%- elif serving and (serving | last).fingerprint == fingerprint and not ml_model_retrain_requested() -%}
+        {{ materialization_noop_main('current') }}
+        {{ log(model.name ~ ": the model is current (v" ~ (serving | last).version ~ ": training SQL and options unchanged)", info=true) }}
+    {%- else -%}
+        {%- set number = (known | map(attribute='version') | max) + 1 if known else 1 -%}
+        {% call statement('main', auto_begin=False) %}
+            {{ redshift__create_model_sql(this, settings, sql, number) }}
         {% endcall %}
-    {%- endfor %}
-    {{ redshift__ml_model_wait(this, settings) }}
-    {% call statement('record_state', auto_begin=False) %}
-        {{ definition_state_forget_sql(state, this) }};
-        {{ definition_state_record_sql(state, this, fingerprint, false) }}
-    {% endcall %}
+        {% call statement('record_version', auto_begin=False) %}
+            {{ ml_model_version_insert_sql(versions, this.identifier, number, settings, fingerprint) }}
+        {% endcall %}
+        {{ log(model.name ~ ": training v" ~ number ~ " in the background; " ~ serving_text, info=true) }}
+    {%- endif -%}
 
     {{ run_hooks(post_hooks, inside_transaction=False) }}
     {{ return({'relations': []}) }}
 {% endmaterialization %}
 
 
-{#- DROP MODEL then CREATE MODEL: what a (re)training issues, in order. -#}
-{% macro redshift__ml_model_train_statements(relation, settings, sql) %}
-    {{ return([
-        "drop model if exists " ~ relation.schema ~ "." ~ relation.identifier,
-        redshift__create_model_sql(relation, settings, sql),
-    ]) }}
-{% endmacro %}
-
-
-{% macro redshift__create_model_sql(relation, settings, sql) -%}
+{#- CREATE MODEL for one version, with only the clauses its mode takes, in the order of the
+    syntax ("follow the order of the keywords"), SETTINGS in their documented order too.
+    https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_MODEL.html
+    MAX_CELLS: above it (default 1,000,000 cells = rows x columns) Redshift ML trains on a
+    random sample of about MAX_CELLS / columns rows: the var model_max_cells raises it. -#}
+{% macro redshift__create_model_sql(relation, settings, sql, version) -%}
     {%- set iam_role = "default" if settings.iam_role == "default" else "'" ~ settings.iam_role ~ "'" -%}
-create model {{ relation.schema }}.{{ relation.identifier }}
+create model {{ relation.schema }}.{{ relation.identifier }}_v{{ version }}
 from (
     select {{ (settings.features + [settings.target]) | join(', ') }}
     from (
@@ -50,32 +88,39 @@ from (
     ) as training_set
 )
 target {{ settings.target }}
-function {{ settings.function }}
+function {{ settings.function }}_v{{ version }}
 iam_role {{ iam_role }}
-{%- if not settings.auto %}
-auto off
-{%- endif %}
-{%- if settings.model_type %}
+{%- if settings.auto %}
+    {%- if settings.model_type %}
 model_type {{ settings.model_type }}
-{%- endif %}
-{%- if settings.problem_type %}
+    {%- endif %}
+    {%- if settings.problem_type %}
 problem_type {{ settings.problem_type }}
-{%- endif %}
-{%- if settings.objective %}
+    {%- endif %}
 objective '{{ settings.objective }}'
-{%- endif %}
-{%- if settings.preprocessors %}
+    {%- if settings.preprocessors %}
 preprocessors '{{ tojson(settings.preprocessors) }}'
-{%- endif %}
-{%- if settings.hyperparameters %}
+    {%- endif %}
+{%- else %}
+auto off
+model_type xgboost
+objective '{{ settings.objective }}'
+preprocessors 'none'
+    {%- if settings.hyperparameters %}
 hyperparameters default except (
-    {%- for key, value in settings.hyperparameters.items() %}
+        {%- for key, value in settings.hyperparameters.items() %}
     {{ key }} '{{ value }}'{{ "," if not loop.last }}
-    {%- endfor %}
+        {%- endfor %}
 )
+    {%- else %}
+hyperparameters default
+    {%- endif %}
 {%- endif %}
 settings (
     s3_bucket '{{ settings.s3_bucket }}'
+    {%- if settings.kms_key_id %},
+    kms_key_id '{{ settings.kms_key_id }}'
+    {%- endif %}
     {%- if settings.s3_garbage_collect is not none %},
     s3_garbage_collect {{ "on" if settings.s3_garbage_collect else "off" }}
     {%- endif %}
@@ -85,51 +130,40 @@ settings (
     {%- if settings.max_runtime %},
     max_runtime {{ settings.max_runtime }}
     {%- endif %}
-    {%- if settings.kms_key_id %},
-    kms_key_id '{{ settings.kms_key_id }}'
-    {%- endif %}
 )
 {%- endmacro %}
 
 
-{#- The state of a model as Redshift ML reports it (e.g. 'Training', 'Model is Ready',
-    'Failed'), with the failure reason when there is one. -#}
-{% macro redshift__ml_model_state_sql(relation) %}
-select model_state, coalesce(failure_reason, '') as failure_reason
-from stv_ml_model_info
-where schema_name = '{{ relation.schema }}' and model_name = '{{ relation.identifier }}'
+{#- The state of a Redshift model from SVV_ML_MODEL_INFO, trimmed (its columns are
+    char(128)), or none when there is no such model. SVV, not STV: STV tables are for
+    provisioned clusters only, and Serverless allows SVV_ML_MODEL_INFO.
+    https://docs.aws.amazon.com/redshift/latest/dg/r_SVV_ML_MODEL_INFO.html
+    https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-monitoring.html -#}
+{% macro redshift__ml_model_state_sql(schema, model_name) %}
+select trim(model_state) as model_state
+from svv_ml_model_info
+where trim(schema_name) = '{{ schema }}' and trim(model_name) = '{{ model_name }}'
+{% endmacro %}
+
+{% macro redshift__ml_model_state(schema, model_name) %}
+    {%- set rows = run_query(redshift__ml_model_state_sql(schema, model_name)).rows -%}
+    {{ return(rows[0][0] if rows else none) }}
 {% endmacro %}
 
 
-{#- Poll the model state until it is ready, failed, or settings.wait_timeout_seconds passed.
-    Between polls the warehouse does the waiting (see redshift__ml_model_pause_sql), since
-    dbt's Jinja cannot sleep. -#}
-{% macro redshift__ml_model_wait(relation, settings) %}
-    {%- set started = modules.datetime.datetime.now() -%}
-    {%- for poll in range(100000) -%}
-        {%- set rows = run_query(redshift__ml_model_state_sql(relation)).rows -%}
-        {%- set model_state = rows[0][0] if rows else 'Unknown' -%}
-        {%- if model_state == 'Model is Ready' -%}
-            {{ log(relation.identifier ~ ": model is ready", info=true) }}
-            {{ return(true) }}
-        {%- elif model_state == 'Failed' -%}
-            {{ exceptions.raise_compiler_error(relation.identifier ~ ": training failed: " ~ rows[0][1]) }}
+{#- Why a model failed, from SHOW MODEL's Key/Value rows: "The reason message for a failed
+    model" (the page does not name its key, so any key naming a reason or an error counts).
+    https://docs.aws.amazon.com/redshift/latest/dg/r_SHOW_MODEL.html -#}
+{% macro redshift__ml_model_failure_reason(schema, model_name, model_state) %}
+    {%- if model_state is none -%}
+        {{ return("the model " ~ schema ~ "." ~ model_name ~ " no longer exists in SVV_ML_MODEL_INFO") }}
+    {%- endif -%}
+    {%- set reasons = [] -%}
+    {%- for row in run_query("show model " ~ schema ~ "." ~ model_name).rows -%}
+        {%- set key = (row[0] or '') | string | trim -%}
+        {%- if 'reason' in key | lower or 'error' in key | lower -%}
+            {%- do reasons.append(key ~ ": " ~ ((row[1] or '') | string | trim)) -%}
         {%- endif -%}
-        {%- set waited = (modules.datetime.datetime.now() - started).total_seconds() -%}
-        {%- if waited > settings.wait_timeout_seconds -%}
-            {{ exceptions.raise_compiler_error(
-                relation.identifier ~ ": still '" ~ model_state ~ "' after " ~ waited | int ~ " s;"
-                ~ " training goes on in Redshift: check it with dbt run-operation show_model") }}
-        {%- endif -%}
-        {{ log(relation.identifier ~ ": " ~ model_state ~ " (" ~ waited | int ~ " s)", info=(poll % 6 == 0)) }}
-        {%- do run_query(redshift__ml_model_pause_sql(settings.poll_seconds)) -%}
     {%- endfor -%}
-{% endmacro %}
-
-
-{#- A leader-node query that takes roughly ``seconds`` (a few million rows of
-    generate_series a second), for the pause between polls: Redshift has no sleep function
-    and dbt's Jinja cannot sleep. The timeout itself is measured on the clock. -#}
-{% macro redshift__ml_model_pause_sql(seconds) %}
-select count(*) from generate_series(1, {{ (seconds * 3000000) | int }})
+    {{ return(reasons | join('; ') if reasons else "state '" ~ model_state ~ "' (SHOW MODEL " ~ schema ~ "." ~ model_name ~ " gives no reason)") }}
 {% endmacro %}

@@ -22,6 +22,8 @@
         {% call statement('main' if loop.last else 'step_' ~ loop.index, auto_begin=False) %}
             {{ statement_sql }}
         {% endcall %}
+    {%- else %}
+        {{ materialization_noop_main(action) }}
     {%- endfor %}
 
     {{ run_hooks(post_hooks, inside_transaction=False) }}
@@ -35,6 +37,9 @@
     {%- if action in ('create', 'rebuild') -%}
         {%- do statements.append(redshift__create_stream_schema_sql(settings)) -%}
         {%- if action == 'rebuild' -%}
+            {#- RESTRICT, the default: refused while a bound view reads it. The project's own
+                views on it are late-binding (+bind: false), so nothing of ours binds to it.
+                https://docs.aws.amazon.com/redshift/latest/dg/materialized-view-drop-sql-command.html -#}
             {%- do statements.append("drop materialized view if exists " ~ relation) -%}
         {%- endif -%}
         {%- do statements.append(redshift__create_streaming_view_sql(relation, settings, sql)) -%}
@@ -56,6 +61,10 @@
 {% endmacro %}
 
 
+{#- CREATE EXTERNAL SCHEMA: Kinesis needs only the IAM role; MSK takes AUTHENTICATION none,
+    iam or mtls, and mtls the ACM certificate (AUTHENTICATION_ARN) or the Secrets Manager
+    secret (SECRET_ARN) that holds it.
+    https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_EXTERNAL_SCHEMA.html -#}
 {% macro redshift__create_stream_schema_sql(settings) -%}
     {%- set iam_role = "default" if settings.iam_role == "default" else "'" ~ settings.iam_role ~ "'" -%}
     {%- if settings.source_kind == 'msk' -%}
@@ -63,6 +72,11 @@ create external schema if not exists {{ settings.external_schema }}
 from msk
 iam_role {{ iam_role }}
 authentication {{ settings.msk_authentication }}
+        {%- if settings.msk_authentication_arn %}
+authentication_arn '{{ settings.msk_authentication_arn }}'
+        {%- elif settings.msk_secret_arn %}
+secret_arn '{{ settings.msk_secret_arn }}'
+        {%- endif %}
 cluster_arn '{{ settings.msk_cluster_arn }}'
     {%- else -%}
 create external schema if not exists {{ settings.external_schema }}

@@ -8,6 +8,8 @@
             'iam_role': var('redshift_iam_role'),
             'msk_cluster_arn': var('msk_cluster_arn', none),
             'msk_authentication': var('msk_authentication', 'iam'),
+            'msk_authentication_arn': var('msk_authentication_arn', none),
+            'msk_secret_arn': var('msk_secret_arn', none),
             'auto_refresh': true,
             'backup': true,
         },

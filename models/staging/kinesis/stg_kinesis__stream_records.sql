@@ -3,6 +3,11 @@
 -- first arrival of a transaction id; producer retries can deliver a record twice).
 
 {#- Integers fit a bigint: up to 18 digits, or 19 below 9e18. -#}
+{#- The largest record whose fields are read: Redshift's json_serialize errors above the
+    VARCHAR limit of 65,535 bytes (https://docs.aws.amazon.com/redshift/latest/dg/JSON_SERIALIZE.html),
+    and Kinesis records reach 1 MiB. A larger record is a reject (too_large), on both targets;
+    octet_length takes VARBYTE (https://docs.aws.amazon.com/redshift/latest/dg/r_OCTET_LENGTH.html). -#}
+{%- set max_record_bytes = 65535 -%}
 {%- set integer = '-?([0-9]{1,18}|[1-8][0-9]{18})' -%}
 {%- set fields = [
     ('TRANSACTION_ID', integer),
@@ -30,6 +35,15 @@ stream as (
 
 ),
 
+records_sized as (
+
+    select
+        *,
+        octet_length(kinesis_data) > {{ max_record_bytes }} as is_too_large
+    from stream
+
+),
+
 fields_extracted as (
 
     select
@@ -38,14 +52,17 @@ fields_extracted as (
         partition_key,
         approximate_arrival_timestamp,
         refresh_time,
+        is_too_large,
         {{ is_utf8('kinesis_data') }} as is_utf8,
         payload is not null as is_json,
         {{ json_is_object('payload') }} as is_object,
         {% for key, pattern in fields %}
-            {{ json_text('payload', key) }} as {{ key | lower }}_text
+            case
+                when not is_too_large then {{ json_text('payload', key) }}
+            end as {{ key | lower }}_text
             {%- if not loop.last %},{% endif %}
         {% endfor %}
-    from stream
+    from records_sized
 
 ),
 
@@ -54,6 +71,7 @@ records_validated as (
     select
         *,
         case
+            when is_too_large then 'too_large'
             when not is_utf8 then 'not_utf8'
             when not is_json then 'not_json'
             when not is_object then 'not_a_json_object'

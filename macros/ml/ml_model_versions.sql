@@ -1,0 +1,139 @@
+{#- The versions of an ml_model on Redshift, kept beside it in the warehouse.
+
+    Redshift ML trains in the background (CREATE MODEL returns once the training data is
+    exported) and DROP MODEL drops the model's functions. So a (re)training never replaces the
+    model in place: each one is a new Redshift model <model>_v<N> with its functions
+    <function>_v<N> (and <function>_v<N>_probabilities), in the dbt model's schema. A version
+    moves through training -> serving -> retiring -> retired, or training -> failed; the
+    predictions call the serving version, and the one it replaced is dropped after the
+    predictions have switched. https://docs.aws.amazon.com/redshift/latest/dg/r_DROP_MODEL.html -#}
+{% macro ml_model_versions_relation(relation) %}
+    {{ return(api.Relation.create(
+        database=relation.database, schema=relation.schema, identifier='dbt_ml_model_versions')) }}
+{% endmacro %}
+
+
+{% macro ml_model_versions_create_sql(versions) %}
+create table if not exists {{ versions }} (
+    model_name varchar(128),
+    version integer,
+    redshift_model varchar(128),
+    function_name varchar(128),
+    fingerprint varchar(64),
+    is_auto boolean,
+    status varchar(16),
+    reason varchar(4096),
+    created_at timestamp
+)
+{% endmacro %}
+
+
+{#- The versions of a model, oldest first, as dicts (none before the table exists). -#}
+{% macro ml_model_versions(versions, model_name) %}
+    {%- set found = adapter.get_relation(versions.database, versions.schema, versions.identifier) -%}
+    {%- if found is none -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set table = run_query(
+        "select version, redshift_model, function_name, fingerprint, is_auto, status, reason"
+        ~ " from " ~ versions ~ " where model_name = '" ~ model_name ~ "' order by version") -%}
+    {%- set rows = [] -%}
+    {%- for row in table.rows -%}
+        {%- do rows.append({
+            'version': row[0] | int, 'redshift_model': row[1], 'function': row[2],
+            'fingerprint': row[3], 'is_auto': row[4], 'status': row[5], 'reason': row[6]}) -%}
+    {%- endfor -%}
+    {{ return(rows) }}
+{% endmacro %}
+
+
+{% macro ml_model_version_insert_sql(versions, model_name, version, settings, fingerprint) %}
+insert into {{ versions }}
+    (model_name, version, redshift_model, function_name, fingerprint, is_auto, status, reason, created_at)
+values (
+    '{{ model_name }}', {{ version }}, '{{ model_name }}_v{{ version }}',
+    '{{ settings.function }}_v{{ version }}', '{{ fingerprint }}', {{ settings.auto }},
+    'training', null, getdate()
+)
+{% endmacro %}
+
+
+{% macro ml_model_version_status_sql(versions, model_name, version, status, reason=none) %}
+update {{ versions }}
+set status = '{{ status }}'{% if reason %}, reason = '{{ reason | replace("'", "''") | truncate(4000, true, '') }}'{% endif %}
+where model_name = '{{ model_name }}' and version = {{ version }}
+{% endmacro %}
+
+
+{#- The functions that score with the model's serving version, as SQL names: {'function',
+    'probabilities'} (probabilities is none where the model has no such function). -#}
+{% macro ml_model_serving_functions(model_name, function) %}
+    {{ return(adapter.dispatch('ml_model_serving_functions', 'fraud_detection')(model_name, function)) }}
+{% endmacro %}
+
+{#- Locally the plugin serves the current artifact under the model's own function names; the
+    probability function exists for AUTO ON, as on Redshift. -#}
+{% macro default__ml_model_serving_functions(model_name, function) %}
+    {{ return({
+        'function': function,
+        'probabilities': function ~ '_probabilities' if var('model_auto', true) else none,
+    }) }}
+{% endmacro %}
+
+{#- Redshift: the serving version's functions, qualified with the model's schema, since the
+    default search_path is '$user', public and Redshift ML creates them in the model's schema.
+    https://docs.aws.amazon.com/redshift/latest/dg/r_search_path.html
+    https://docs.aws.amazon.com/redshift/latest/dg/r_create_model_use_cases.html
+    The probability function exists for AUTO ON classification models only ("Amazon Redshift
+    ML probability metrics"). -#}
+{% macro redshift__ml_model_serving_functions(model_name, function) %}
+    {%- set model_relation = ref(model_name) -%}
+    {%- if not execute or var('offline_compile', false) -%}
+        {#- Parsing, or an offline compile: the first version's names, no warehouse asked. -#}
+        {{ return({'function': target.schema ~ '.' ~ function ~ '_v1',
+                   'probabilities': target.schema ~ '.' ~ function ~ '_v1_probabilities'}) }}
+    {%- endif -%}
+    {%- set schema = model_relation.schema -%}
+    {%- set serving = ml_model_versions(ml_model_versions_relation(ref(model_name)), model_name)
+        | selectattr('status', 'equalto', 'serving') | list -%}
+    {%- if not serving -%}
+        {{ exceptions.raise_compiler_error(
+            model.name ~ ": no version of " ~ model_name ~ " serves yet (Redshift ML trains in the"
+            ~ " background). Wait for it: python -m fraud_detection wait-model --target redshift;"
+            ~ " then build again") }}
+    {%- endif -%}
+    {%- set version = serving | last -%}
+    {{ return({
+        'function': schema ~ '.' ~ version.function,
+        'probabilities': schema ~ '.' ~ version.function ~ '_probabilities' if version.is_auto else none,
+    }) }}
+{% endmacro %}
+
+
+{#- A post-hook of the model that calls the serving functions: drop the versions it replaced,
+    now that nothing of ours calls them. -#}
+{% macro drop_retired_ml_models(model_name) %}
+    {{ return(adapter.dispatch('drop_retired_ml_models', 'fraud_detection')(model_name)) }}
+{% endmacro %}
+
+{% macro default__drop_retired_ml_models(model_name) %}
+    select 1 as nothing_to_retire
+{% endmacro %}
+
+{% macro redshift__drop_retired_ml_models(model_name) %}
+    {%- if not execute -%}
+        {{ return('select 1 as nothing_to_retire') }}
+    {%- endif -%}
+    {%- set versions = ml_model_versions_relation(ref(model_name)) -%}
+    {%- for version in ml_model_versions(versions, model_name) if version.status == 'retiring' -%}
+        {#- DROP MODEL commits at once: outside any transaction (auto_begin=False). -#}
+        {% call statement('drop_retired_model', auto_begin=False) %}
+            drop model if exists {{ versions.schema }}.{{ version.redshift_model }}
+        {% endcall %}
+        {% call statement('record_retired_model', auto_begin=False) %}
+            {{ ml_model_version_status_sql(versions, model_name, version.version, 'retired') }}
+        {% endcall %}
+        {%- do log(model_name ~ ": dropped " ~ version.redshift_model ~ ", which the predictions no longer call", info=true) -%}
+    {%- endfor -%}
+    select 1 as retired
+{% endmacro %}
