@@ -21,7 +21,7 @@ DEMO_RATE ?= 300
 DEMO_SECONDS ?= 60
 DEMO_INTERVAL ?= 2
 
-.PHONY: help setup browser demo test bench lint lock clean kinesis-start kinesis-stop
+.PHONY: help setup browser postgres demo test bench lint lock clean kinesis-start kinesis-stop
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -75,7 +75,20 @@ browser: ## Debian's Chromium, for the docs lineage test (installed as root, els
 			"(tests/test_docs_lineage.py skips without it)"; \
 	fi
 
-test: setup lint browser ## the test suite
+postgres: ## PostgreSQL 15 and PL/Python, for the Redshift rehearsal (as root, else it skips)
+	@if [ -x /usr/lib/postgresql/15/bin/postgres ] && [ -f /usr/lib/postgresql/15/lib/plpython3.so ]; then \
+		exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		mkdir -p /etc/postgresql-common/createcluster.d; \
+		echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/no-main.conf; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends postgresql-15 postgresql-plpython3-15 openssl; \
+	else \
+		echo "note: no PostgreSQL 15 with PL/Python; as root: apt-get install -y" \
+			"postgresql-15 postgresql-plpython3-15 (tests/redshift/test_rehearsal.py skips without it)"; \
+	fi
+
+test: setup lint browser postgres ## the test suite
 	$(BIN)/pytest
 
 bench: setup ## benchmarks; figures go to bench/results/*.json

@@ -11,11 +11,11 @@ test_period as (
     select *
     from {{ ref('int_training_features') }}
     where
-        {% if var('test_end', none) %}
-            tx_datetime >= cast('{{ var("test_start", "2018-08-08") }}' as timestamp)
-            and tx_datetime < cast('{{ var("test_end") }}' as timestamp)
+        {% if timestamp_var('test_end') %}
+            tx_datetime >= cast('{{ timestamp_var("test_start", "2018-08-08") }}' as timestamp)
+            and tx_datetime < cast('{{ timestamp_var("test_end") }}' as timestamp)
         {% else %}
-            tx_datetime >= cast('{{ var("test_start", "2018-08-08") }}' as timestamp)
+            tx_datetime >= cast('{{ timestamp_var("test_start", "2018-08-08") }}' as timestamp)
         {% endif %}
 
 ),

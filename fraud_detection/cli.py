@@ -19,9 +19,11 @@ from producer.arguments import (
     OneLineParser,
     add_world_arguments,
     json_object,
+    output_file,
     positive_float,
     positive_int,
     run,
+    server_port,
     world_config,
 )
 from producer.stopping import StopFlag, handling_signals
@@ -81,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--out", type=Path, default=Path("reports"), help="summary and report")
     demo.add_argument("--data-dir", type=Path, default=Path("data"), help="generated world")
-    demo.add_argument("--port", type=positive_int, default=local_kinesis.DEFAULT_PORT)
+    demo.add_argument("--port", type=server_port, default=local_kinesis.DEFAULT_PORT)
     demo.add_argument("--kinesis-dir", type=Path, default=local_kinesis.DEFAULT_DATA_DIR)
     demo.set_defaults(handler=_demo)
     return parser
@@ -95,7 +97,9 @@ def _add_dbt_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _add_alert_arguments(parser: argparse.ArgumentParser) -> None:
     sinks = parser.add_argument_group("alert sinks (the terminal is always one)")
-    sinks.add_argument("--alerts-out", type=Path, help="append alerts to this JSON-lines file")
+    sinks.add_argument(
+        "--alerts-out", type=output_file, help="append alerts to this JSON-lines file"
+    )
     sinks.add_argument(
         "--sns-topic-arn",
         default=os.environ.get("FRAUD_ALERTS_SNS_TOPIC_ARN"),

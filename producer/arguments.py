@@ -6,8 +6,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
+import re
 import sys
 from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlparse
 
 from producer.world import WorldConfig
 
@@ -30,6 +34,9 @@ def run(
     Ctrl-C is 130."""
     from producer.errors import ProducerError
 
+    # What the commands write holds customer data (names, emails, phones, alerts): private to
+    # the user, files 0600 and folders 0700.
+    os.umask(0o077)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # argparse already printed its one-line message
@@ -63,6 +70,43 @@ def positive_float(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
     return value
+
+
+def endpoint_url(text: str) -> str:
+    """An http(s) URL with a host, such as http://127.0.0.1:4567."""
+    parsed = urlparse(text)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise argparse.ArgumentTypeError(f"not an http(s) URL: {text}")
+    try:
+        parsed.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a valid port in {text}") from None
+    return text
+
+
+def stream_name(text: str) -> str:
+    """A Kinesis stream name: 1 to 128 letters, digits, '_', '.' or '-' (CreateStream's rule)."""
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,128}", text):
+        raise argparse.ArgumentTypeError(
+            f"not a Kinesis stream name (1 to 128 letters, digits, '_', '.' or '-'): {text!r}"
+        )
+    return text
+
+
+def server_port(text: str) -> int:
+    """A port for a server started here: 1024 to 65535 (no privileged ports)."""
+    value = int(text)
+    if not 1024 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port from 1024 to 65535, got {text}")
+    return value
+
+
+def output_file(text: str) -> Path:
+    """A file to write or append to: not an existing folder."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder, not a file")
+    return path
 
 
 def date(text: str) -> dt.date:

@@ -19,9 +19,13 @@ from producer import local_kinesis
 from producer.arguments import (
     OneLineParser,
     add_world_arguments,
+    endpoint_url,
+    output_file,
     positive_float,
     positive_int,
     run,
+    server_port,
+    stream_name,
     world_config,
 )
 from producer.errors import ProducerError
@@ -75,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     amount.add_argument("--duration", type=positive_float, help="seconds to send for")
     stream.add_argument(
         "--labels-out",
-        type=Path,
+        type=output_file,
         required=True,
         help="CSV of TRANSACTION_ID, TX_FRAUD, TX_FRAUD_SCENARIO (appended)",
     )
@@ -92,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
 
     kinesis = commands.add_parser("local-kinesis", help="start, stop or check the local Kinesis")
     kinesis.add_argument("action", choices=("start", "stop", "status"))
-    kinesis.add_argument("--port", type=positive_int, default=local_kinesis.DEFAULT_PORT)
+    kinesis.add_argument("--port", type=server_port, default=local_kinesis.DEFAULT_PORT)
     kinesis.add_argument("--data-dir", type=Path, default=local_kinesis.DEFAULT_DATA_DIR)
     kinesis.set_defaults(handler=_local_kinesis)
     return parser
@@ -100,8 +104,15 @@ def _parser() -> argparse.ArgumentParser:
 
 def _add_stream_arguments(parser: argparse.ArgumentParser) -> None:
     aws = parser.add_argument_group("stream")
-    aws.add_argument("--stream", default=DEFAULT_STREAM, help="stream name (default %(default)s)")
-    aws.add_argument("--endpoint-url", help="e.g. http://127.0.0.1:4567 for the local stream")
+    aws.add_argument(
+        "--stream",
+        type=stream_name,
+        default=DEFAULT_STREAM,
+        help="stream name (default %(default)s)",
+    )
+    aws.add_argument(
+        "--endpoint-url", type=endpoint_url, help="e.g. http://127.0.0.1:4567 for the local stream"
+    )
     aws.add_argument("--region", help="AWS region (default: from the profile or environment)")
     aws.add_argument("--profile", help="AWS named profile")
     aws.add_argument(
@@ -129,7 +140,7 @@ def _add_stream_arguments(parser: argparse.ArgumentParser) -> None:
     )
     aws.add_argument(
         "--failed-out",
-        type=Path,
+        type=output_file,
         default=Path("failed_records.jsonl"),
         help="where given-up records are written (default %(default)s)",
     )

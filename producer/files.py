@@ -100,5 +100,27 @@ def read_transactions(path: Path) -> pd.DataFrame:
         amount = table.column("TX_AMOUNT").cast(pa.float64())
         table = table.set_column(table.schema.get_field_index("TX_AMOUNT"), "TX_AMOUNT", amount)
     frame = table.to_pandas()
-    frame["TX_DATETIME"] = pd.to_datetime(frame["TX_DATETIME"])
+    # Every value of the seven keys must be there and typed: a row that cannot be encoded as
+    # the walkthrough's JSON refuses the whole file, so nothing of it is sent.
+    empty = frame[list(required)].isna().any(axis=1)
+    if empty.any():
+        row = int(np.argmax(empty.to_numpy()))
+        column = next(c for c in required if pd.isna(frame[c].iloc[row]))
+        raise FileFormatError(f"{path}: row {row + 1} has no {column}: nothing was sent")
+    times = pd.to_datetime(frame["TX_DATETIME"], format="ISO8601", errors="coerce")
+    if times.isna().any():
+        row = int(np.argmax(times.isna().to_numpy()))
+        raise FileFormatError(
+            f"{path}: row {row + 1}: TX_DATETIME {frame['TX_DATETIME'].iloc[row]!r} is not a "
+            "timestamp (YYYY-MM-DD HH:MM:SS): nothing was sent"
+        )
+    frame["TX_DATETIME"] = times
+    try:
+        for column in required:
+            if column not in ("TX_DATETIME", "TX_AMOUNT"):
+                frame[column] = frame[column].astype(np.int64)
+        frame["TX_AMOUNT"] = frame["TX_AMOUNT"].astype(np.float64)
+    except (ValueError, TypeError) as error:
+        first_line = str(error).splitlines()[0]
+        raise FileFormatError(f"{path}: {first_line}: nothing was sent") from None
     return frame.sort_values(["TX_DATETIME", "TRANSACTION_ID"], kind="stable", ignore_index=True)

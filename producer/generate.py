@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from producer.errors import ProducerError
 from producer.world import WorldConfig, build_world
 
 
@@ -39,8 +40,16 @@ def generate_files(config: WorldConfig, days: int, out: Path, file_format: str) 
     from producer.files import transactions_table, write_table
     from producer.history import generate_history
 
+    if out.exists() and not out.is_dir():
+        raise ProducerError(f"--out {out} is a file, not a folder")
     started = time.perf_counter()
     history = generate_history(build_world(config), days)
+    if len(history) == 0:
+        raise ProducerError(
+            f"this world makes no transaction in {days} day(s) ({config.customers} customers, "
+            f"{config.terminals} terminals within radius {config.radius}): raise --customers, "
+            "--terminals, --radius or --days"
+        )
     history_path = out / f"cust_payment_tx_history.{file_format}"
     customers_path = out / f"customer_info.{file_format}"
     write_table(transactions_table(history, config.start), history_path)

@@ -10,6 +10,7 @@ Tests are laid out by kind, and each folder marks its tests with its kind, so th
 
 from __future__ import annotations
 
+import os
 import uuid
 from pathlib import Path
 
@@ -28,6 +29,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         folder = Path(str(item.path)).resolve().relative_to(TESTS_DIR).parts[0]
         if folder in KINDS:
             item.add_marker(folder)
+
+
+@pytest.fixture(autouse=True)
+def restore_umask():
+    """The CLIs make what they write private (umask 077); other tests keep the usual one."""
+    previous = os.umask(0o022)
+    os.umask(previous)
+    yield
+    os.umask(previous)
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 from dataclasses import asdict, fields
 from pathlib import Path
 
@@ -146,8 +147,9 @@ class Plugin(BasePlugin):
         self._function = plugin_config.get("function_name", FUNCTION_NAME)
 
     def update_connection_config(self, creds, config: dict) -> None:
-        """Before dbt-duckdb opens the file: the folders the profile names exist (0700: they
-        hold customer data)."""
+        """Before dbt-duckdb opens the file: the folders the profile names exist, and what the
+        process creates is private (files 0600, folders 0700): they hold customer data."""
+        os.umask(0o077)
         for folder in (Path(creds.path).parent, self._models_dir):
             if str(folder) and not folder.exists():
                 folder.mkdir(mode=0o700, parents=True, exist_ok=True)

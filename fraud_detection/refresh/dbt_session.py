@@ -33,6 +33,14 @@ class DbtError(ProducerError):
         super().__init__(" ".join(message.split()))
 
 
+class WarehouseBusyError(DbtError):
+    """Another process holds the local warehouse (DuckDB lets one process write a file)."""
+
+
+# What DuckDB says when another process holds the file.
+_BUSY = ("Could not set lock on file", "Conflicting lock")
+
+
 @dataclass(frozen=True)
 class NodeTiming:
     name: str
@@ -87,7 +95,13 @@ class DbtSession:
         args = [*command, *(["--quiet"] if quiet else []), *self._common()]
         result = self.runner().invoke(args)
         if not result.success:
-            raise DbtError(f"dbt {command[0]} failed: {_failure(result)}")
+            failure = _failure(result)
+            if any(marker in failure for marker in _BUSY):
+                raise WarehouseBusyError(
+                    "another process (a refresh, dbt, a notebook) holds the warehouse file: "
+                    "retry when it is done"
+                )
+            raise DbtError(f"dbt {command[0]} failed: {failure}")
         return result
 
     def run(self, command: Sequence[str], quiet: bool | None = None) -> list[NodeTiming]:

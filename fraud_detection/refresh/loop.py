@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fraud_detection.alerts import AlertDelivery
-from fraud_detection.refresh.dbt_session import DbtError, DbtSession
+from fraud_detection.refresh.dbt_session import DbtSession, WarehouseBusyError
 
 SELECTOR = "refresh_cycle"
 LOCK_RETRY_SECONDS = 0.5
@@ -38,10 +38,6 @@ class CycleStats:
             f"{self.cycles:,} refresh cycles (median {median:.2f} s), {self.alerts:,} alerts "
             f"raised, {self.busy_retries:,} waits for the busy warehouse"
         )
-
-
-def _held_by_another_process(error: DbtError) -> bool:
-    return "Could not set lock on file" in str(error) or "Conflicting lock" in str(error)
 
 
 def refresh_once(dbt: DbtSession, delivery: AlertDelivery | None, stats: CycleStats) -> None:
@@ -74,9 +70,7 @@ def run_loop(
             continue
         try:
             refresh_once(dbt, delivery, stats)
-        except DbtError as error:
-            if not _held_by_another_process(error):
-                raise
+        except WarehouseBusyError:
             stats.busy_retries += 1
             log("the warehouse file is busy (another process has it open): retrying")
             next_start = time.monotonic() + LOCK_RETRY_SECONDS

@@ -138,9 +138,14 @@ class _DbtUtils:
         return f"cast({field} as {type})"
 
 
-# Lint renders as an offline compile does (no warehouse is asked anything), and a Redshift ML
+# Lint renders as an offline compile does (no warehouse is asked anything), with the values
+# a deployment sets (dbt_project.yml holds env_var() calls lint does not render); a Redshift ML
 # model needs its S3 bucket to compile.
-_LINT_VARS = {"offline_compile": True, "redshift_ml_s3_bucket": "lint-bucket"}
+_LINT_VARS = {
+    "offline_compile": True,
+    "redshift_ml_s3_bucket": "lint-bucket",
+    "redshift_iam_role": "default",
+}
 
 
 def var(name: str, default: Any = _NO_DEFAULT) -> Any:

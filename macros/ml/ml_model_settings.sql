@@ -65,6 +65,16 @@
     {%- elif target.type == 'redshift' and not settings.s3_bucket -%}
         {{ return("the var redshift_ml_s3_bucket is empty: CREATE MODEL needs the S3 bucket Redshift ML exchanges data with SageMaker through") }}
     {%- endif -%}
+    {#- Values that reach CREATE MODEL as literals: their formats. -#}
+    {%- set arn = 'arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:[A-Za-z0-9+=,.@_/:-]+' -%}
+    {%- do checked_var('redshift_iam_role', settings.iam_role, 'default|' ~ arn, "'default' or an IAM role ARN") -%}
+    {%- do checked_var('redshift_ml_s3_bucket', settings.s3_bucket or none, '[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]', 'an S3 bucket name') -%}
+    {%- do checked_var('model_kms_key_id', settings.kms_key_id, '[A-Za-z0-9:/_-]{1,2048}', 'a KMS key id or ARN') -%}
+    {%- do checked_var('model_max_cells', settings.max_cells, '[0-9]{1,12}', 'a number of cells') -%}
+    {%- do checked_var('model_max_runtime', settings.max_runtime, '[0-9]{1,7}', 'a number of seconds') -%}
+    {%- for key, value in (settings.hyperparameters or {}).items() -%}
+        {%- do checked_var('model_hyperparameters', key ~ '=' ~ value, '[A-Za-z_]+=[A-Za-z0-9_.:-]+', 'names and simple values') -%}
+    {%- endfor -%}
     {{ return(none) }}
 {% endmacro %}
 

@@ -21,6 +21,17 @@
             model.name ~ ": msk_authentication mtls needs the var msk_authentication_arn (an ACM"
             ~ " certificate ARN) or msk_secret_arn (a Secrets Manager secret ARN)") }}
     {%- endif -%}
+    {%- set arn = 'arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:[A-Za-z0-9+=,.@_/:-]+' -%}
+    {#- Kinesis stream names: https://docs.aws.amazon.com/kinesis/latest/APIReference/API_CreateStream.html -#}
+    {%- do checked_var('stream_name', meta.get('stream_name', var('stream_name')),
+        '[A-Za-z0-9_.-]{1,128}', "a Kinesis stream name: 1 to 128 letters, digits, '_', '.' or '-'") -%}
+    {%- do checked_var('stream_external_schema', meta.get('external_schema', 'custpaytxn'),
+        '[a-z_][a-z0-9_]{0,126}', 'a lower-case identifier') -%}
+    {%- do checked_var('redshift_iam_role', meta.get('iam_role', var('redshift_iam_role', 'default')),
+        'default|' ~ arn, "'default' or an IAM role ARN") -%}
+    {%- for key in ['msk_cluster_arn', 'msk_authentication_arn', 'msk_secret_arn'] -%}
+        {%- do checked_var(key, meta.get(key), arn, 'an ARN') -%}
+    {%- endfor -%}
     {{ return({
         'stream_name': meta.get('stream_name', var('stream_name')),
         'source_kind': source_kind,

@@ -52,12 +52,12 @@ training_window as (
     {#- The bounds come first: the model's fingerprint is this SQL (spacing aside), and
         reordering the conditions would retrain a model already trained on Redshift. #}
     where
-        {% if var('training_start', none) -%}
-            tx_datetime >= cast('{{ var("training_start") }}' as timestamp)
+        {% if timestamp_var('training_start') -%}
+            tx_datetime >= cast('{{ timestamp_var("training_start") }}' as timestamp)
             and
         {% endif -%}
-        {% if var('training_end', none) -%}
-            tx_datetime < cast('{{ var("training_end") }}' as timestamp)
+        {% if timestamp_var('training_end') -%}
+            tx_datetime < cast('{{ timestamp_var("training_end") }}' as timestamp)
             and
         {% endif -%}
         tx_fraud is not null

@@ -10,7 +10,7 @@
             'msk_authentication': var('msk_authentication', 'iam'),
             'msk_authentication_arn': var('msk_authentication_arn', none),
             'msk_secret_arn': var('msk_secret_arn', none),
-            'auto_refresh': true,
+            'auto_refresh': var('stream_auto_refresh', true),
             'backup': true,
         },
     )

@@ -1,0 +1,58 @@
+"""Vars that reach SQL as literals or identifiers are checked against their format on both
+targets, so that a quote in one can never end the literal (#16: a stream name with a quote
+injected SQL into the local read and the Redshift DDL)."""
+
+from __future__ import annotations
+
+import pytest
+
+from fraud_detection.testing.dbt import LocalDbt
+from producer.cli import main as producer
+
+INJECTION = "x'); select 1; --"
+
+
+@pytest.fixture(scope="module")
+def dbt(tmp_path_factory) -> LocalDbt:
+    return LocalDbt(tmp_path_factory.mktemp("vars"), "http://127.0.0.1:9", "unused")
+
+
+@pytest.mark.parametrize("target", ["local", "redshift"])
+@pytest.mark.parametrize(
+    "model, vars, message",
+    [
+        (
+            "cust_payment_tx_stream",
+            {"stream_name": INJECTION},
+            "the var stream_name must be a Kinesis stream name",
+        ),
+        (
+            "cust_cc_txn_fd",
+            {"training_end": INJECTION},
+            "the var training_end must be a date or timestamp",
+        ),
+        (
+            "cust_payment_tx_stream",
+            {"redshift_iam_role": "arn' x"},
+            "the var redshift_iam_role must be 'default' or an IAM role ARN",
+        ),
+    ],
+)
+def test_a_var_that_would_end_a_literal_fails_to_compile(dbt, target, model, vars, message):
+    listed = ", ".join(f"{key}: {value!r}" for key, value in vars.items())
+    done = dbt.run(
+        "compile",
+        "-s",
+        model,
+        "--target",
+        target,
+        "--no-populate-cache",
+        vars=f"offline_compile: true, redshift_ml_s3_bucket: fraud-ml, {listed}",
+    )
+    assert done.returncode != 0
+    assert message in done.output
+
+
+def test_the_stream_name_is_checked_by_the_producer_too(capsys):
+    assert producer(["stream", "--stream", INJECTION, "--count", "1", "--labels-out", "l.csv"]) == 2
+    assert "not a Kinesis stream name" in capsys.readouterr().err
