@@ -50,7 +50,9 @@
     {{ exceptions.raise_compiler_error("is_utf8 is not implemented for " ~ target.type) }}
 {% endmacro %}
 
-{#- Redshift: is_utf8() on VARBYTE, as in AWS's streaming ingestion examples. -#}
+{#- Redshift: is_utf8() on VARBYTE. It is not in the SQL function reference, but AWS's own
+    streaming ingestion workshop filters records with it (aws-samples/
+    amazon-redshift-streaming-workshop, create_mv.sql: WHERE is_utf8(Data) AND ...). -#}
 {% macro redshift__is_utf8(data) -%}
     is_utf8({{ data }})
 {%- endmacro %}
@@ -78,4 +80,49 @@
 {#- DuckDB: regexp_full_match anchors the pattern itself (RE2 syntax). -#}
 {% macro duckdb__matches_pattern(text, pattern) -%}
     regexp_full_match({{ text }}, '{{ pattern }}')
+{%- endmacro %}
+
+
+{#- True when a top-level key of a JSON payload holds a string (not a number, a boolean...). -#}
+{% macro json_is_string(payload, key) %}
+    {{ return(adapter.dispatch('json_is_string', 'fraud_detection')(payload, key)) }}
+{% endmacro %}
+
+{% macro default__json_is_string(payload, key) %}
+    {{ exceptions.raise_compiler_error("json_is_string is not implemented for " ~ target.type) }}
+{% endmacro %}
+
+{#- Redshift: the serialized payload shows the key followed by a quote (json_serialize
+    writes compact JSON; the pattern allows spaces). SUPER's JSON_TYPEOF would need the key
+    navigated, which depends on the session's enable_case_sensitive_identifier.
+    https://docs.aws.amazon.com/redshift/latest/dg/JSON_SERIALIZE.html -#}
+{% macro redshift__json_is_string(payload, key) -%}
+    (json_serialize({{ payload }}) ~ '"{{ key }}"[ ]*:[ ]*"')
+{%- endmacro %}
+
+{#- DuckDB: json_type() names the value's type at the path. -#}
+{% macro duckdb__json_is_string(payload, key) -%}
+    (json_type({{ payload }}, '$."{{ key }}"') = 'VARCHAR')
+{%- endmacro %}
+
+
+{#- A cast that gives null instead of failing: the check that a value fits its type. -#}
+{% macro try_cast(expression, type) %}
+    {{ return(adapter.dispatch('try_cast', 'fraud_detection')(expression, type)) }}
+{% endmacro %}
+
+{% macro default__try_cast(expression, type) %}
+    {{ exceptions.raise_compiler_error("try_cast is not implemented for " ~ target.type) }}
+{% endmacro %}
+
+{#- Redshift: TRY_CAST from VARCHAR to the numeric, timestamp and date types (never given an
+    empty string: callers check the value's pattern first).
+    https://docs.aws.amazon.com/redshift/latest/dg/r_TRY_CAST.html -#}
+{% macro redshift__try_cast(expression, type) -%}
+    try_cast({{ expression }} as {{ type }})
+{%- endmacro %}
+
+{#- DuckDB: TRY_CAST. -#}
+{% macro duckdb__try_cast(expression, type) -%}
+    try_cast({{ expression }} as {{ type }})
 {%- endmacro %}

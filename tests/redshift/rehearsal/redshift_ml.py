@@ -1,0 +1,257 @@
+"""Redshift ML, rehearsed: the background training and the prediction functions.
+
+create_model.py turns a valid CREATE MODEL into `select redshift_shim.create_model(...)`
+(shim.sql), which registers the model in redshift_shim.ml_models with model_state
+'Train Model On SageMaker In Progress' and NOTIFYs redshift_ml.
+
+`ModelTrainer` listens for that notification and trains in a thread: the FROM query's rows
+(sorted by every column, so the same data trains the same model) go to the project's local
+learner (fraud_detection.learner.training.train) with a synthetic time column in that row
+order and validation_gap_days=0; the artifact is saved with ModelStore under
+models_dir/<schema>/<model>. Then it creates, in the function's schema (the model's unless
+FUNCTION names one), the PL/Python functions `<fn>(double precision, ...)` -> integer (0/1
+at the trained threshold) and, for AUTO ON binary classification only, `<fn>_probabilities`
+-> SUPER {"probabilities": [...], "labels": [...]} sorted by probability descending
+("Amazon Redshift ML probability metrics",
+https://docs.aws.amazon.com/redshift/latest/dg/getting-started-machine-learning.html#probability_metrics).
+They score with the same code as the project's DuckDB plugin (ModelStore.load, for_serving,
+predict_proba, threshold), so predictions are bit-identical for the same artifact.
+On failure the state becomes 'Failed' (Redshift documents no failure state name) and SHOW
+MODEL's 'Failure Reason' row (key name undocumented too) carries the message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import select
+import threading
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+STATE_TRAINING = "Train Model On SageMaker In Progress"  # documented example value
+STATE_READY = "Model is Ready"  # documented example value
+STATE_FAILED = "Failed"  # NOT documented (no list exists)
+MIN_TRAINING_SECONDS = 2.0  # so that the in-progress state can be observed
+
+PLPY_LOAD = """
+key = {key!r}
+if key not in GD:
+    import sys
+    for path in {paths!r}:
+        if path not in sys.path:
+            sys.path.insert(0, path)
+    import numpy
+    from fraud_detection.learner.store import ModelStore
+    from fraud_detection.learner.training import for_serving
+    model, info = ModelStore({folder!r}, {model!r}).load()
+    GD[key] = (for_serving(model), info.threshold, numpy)
+model, threshold, numpy = GD[key]
+row = numpy.array([[numpy.nan if x is None else float(x) for x in args]], dtype=numpy.float64)
+# Scored as a block of 16 copies of the row: for a single row BLAS takes its matrix-vector
+# path, which rounds differently (last bit) from the matrix-matrix path the DuckDB plugin's
+# vectors take; from 4 rows on the results are the batch's, bit for bit.
+probabilities = model.predict_proba(numpy.repeat(row, 16, axis=0))[0]
+"""
+# The plugin's predictions(): float64 probabilities (>= threshold) -> 0/1.
+PLPY_VERDICT = "return int(float(probabilities[1]) >= threshold)\n"
+# {"probabilities": [...], "labels": [...]}, both sorted by probability, descending.
+PLPY_PROBABILITIES = """import json
+pairs = sorted([(float(probabilities[1]), "1"), (float(probabilities[0]), "0")], key=lambda p: -p[0])
+return json.dumps({"probabilities": [p for p, _ in pairs], "labels": [l for _, l in pairs]})
+"""
+
+
+def _readable_by_others(folder: Path) -> None:
+    """o+rX on a folder tree: the PostgreSQL server runs as another account (postgres) and
+    PL/Python loads the artifacts, whatever umask this process has (the project's CLIs set
+    077)."""
+    import os
+    import stat
+
+    for root, _dirs, files in os.walk(folder):
+        os.chmod(root, os.stat(root).st_mode | stat.S_IROTH | stat.S_IXOTH)
+        for name in files:
+            path = os.path.join(root, name)
+            os.chmod(path, os.stat(path).st_mode | stat.S_IROTH)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class ModelTrainer:
+    """Trains registered models in background threads (see module docstring)."""
+
+    def __init__(self, connect, models_dir: Path, python_paths: list[str]):
+        self.connect = connect  # () -> psycopg2 connection (autocommit)
+        self.models_dir = Path(models_dir)
+        self.python_paths = python_paths  # project dir + venv site-packages, for PL/Python
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._listener: threading.Thread | None = None
+
+    def start(self) -> None:
+        conn = self.connect()
+        conn.cursor().execute("listen redshift_ml")
+        self._listener = threading.Thread(
+            target=self._listen, args=(conn,), daemon=True, name="rehearsal-ml-listener"
+        )
+        self._listener.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in [self._listener, *self._threads]:
+            if thread is not None:
+                thread.join(30)
+
+    def _listen(self, conn) -> None:
+        try:
+            while not self._stop.is_set():
+                if select.select([conn], [], [], 0.2)[0]:
+                    conn.poll()
+                    while conn.notifies:
+                        model_id = int(conn.notifies.pop(0).payload)
+                        thread = threading.Thread(
+                            target=self._train,
+                            args=(model_id,),
+                            daemon=True,
+                            name=f"rehearsal-ml-{model_id}",
+                        )
+                        self._threads.append(thread)
+                        thread.start()
+        except Exception:
+            log.exception("Redshift ML listener stopped")
+        finally:
+            conn.close()
+
+    def _registered(self, cur, model_id: int) -> bool:
+        cur.execute("select 1 from redshift_shim.ml_models where model_id = %s", (model_id,))
+        return cur.fetchone() is not None
+
+    def _train(self, model_id: int) -> None:
+        import numpy as np
+        import pandas as pd
+
+        from fraud_detection.learner.store import ModelStore
+        from fraud_detection.learner.training import TrainingOptions, train
+
+        started = time.monotonic()
+        conn = self.connect()
+        try:
+            cur = conn.cursor()
+            cur.execute(
+                "select schema_name, model_name, from_query, target, spec, features, "
+                "function_schema, function_name from redshift_shim.ml_models "
+                "where model_id = %s",
+                (model_id,),
+            )
+            row = cur.fetchone()
+            if row is None:
+                return
+            schema, name, query, target, spec, features, fschema, fname = row
+            try:
+                cur.execute(query)
+                frame = pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description])
+                for column in frame.columns:  # numeric/boolean columns as numbers
+                    frame[column] = pd.to_numeric(
+                        frame[column].astype("object").where(frame[column].notna(), np.nan),
+                        errors="raise",
+                    )
+                frame = frame.sort_values(list(frame.columns), kind="mergesort").reset_index(
+                    drop=True
+                )
+                frame["_rehearsal_row_time"] = pd.Timestamp("2000-01-01") + pd.to_timedelta(
+                    np.arange(len(frame)), unit="s"
+                )
+                if set(frame[target].dropna().unique()) - {0, 1}:
+                    raise ValueError(
+                        "rehearsal: the local learner trains 0/1 binary classification only"
+                    )
+                if spec["auto"]:
+                    objective = {"F1": "F1", "AUC": "AUC"}.get(
+                        str(spec.get("objective", "F1")).upper(), "F1"
+                    )
+                    model_type = {"XGBOOST": "xgboost", "LINEAR_LEARNER": "linear_learner"}.get(
+                        spec.get("model_type")
+                    )
+                else:
+                    objective, model_type = "F1", "xgboost"
+                options = TrainingOptions(
+                    features=tuple(f[0] for f in features),
+                    target=target,
+                    time_column="_rehearsal_row_time",
+                    objective=objective,
+                    model_type=model_type,
+                    validation_gap_days=0,
+                    seed=0,
+                )
+                model, info = train(frame, options, name)
+                if self._stop.is_set() or not self._registered(cur, model_id):
+                    return  # DROP MODEL cancelled the training
+                info = ModelStore(self.models_dir / schema, name).save(model, info)
+                _readable_by_others(self.models_dir)  # the server (postgres) loads it
+                while time.monotonic() - started < MIN_TRAINING_SECONDS:
+                    if self._stop.wait(0.1):
+                        return
+                self._publish(
+                    conn, model_id, schema, name, fschema, fname, len(features), spec, info
+                )
+            except Exception as e:  # the training failed: so says the model
+                log.info("model %s.%s failed: %s", schema, name, e)
+                cur = conn.cursor()  # (autocommit again: _publish restores it)
+                cur.execute(
+                    "update redshift_shim.ml_models set state = %s, failure_reason = %s "
+                    "where model_id = %s",
+                    (STATE_FAILED, str(e), model_id),
+                )
+        except Exception:
+            log.exception("Redshift ML training thread for model %s crashed", model_id)
+        finally:
+            conn.close()
+
+    def _publish(self, conn, model_id, schema, name, fschema, fname, n_inputs, spec, info) -> None:
+        """Create the prediction function(s) and mark the model ready, in one transaction
+        holding the model's row (a concurrent DROP MODEL waits, then drops them)."""
+        from dataclasses import asdict
+
+        folder = str(self.models_dir / schema)
+        load = PLPY_LOAD.format(
+            key=f"{schema}.{name}.v{info.version}",
+            paths=self.python_paths,
+            folder=folder,
+            model=name,
+        )
+        args = ", ".join(["double precision"] * n_inputs)
+        functions = [(fname, "integer", load + PLPY_VERDICT)]
+        binary = spec.get("problem_type", "BINARY_CLASSIFICATION") == "BINARY_CLASSIFICATION"
+        if spec["auto"] and binary:
+            functions.append((fname + "_probabilities", "super", load + PLPY_PROBABILITIES))
+        conn.autocommit = False
+        try:
+            cur = conn.cursor()
+            cur.execute(
+                "select 1 from redshift_shim.ml_models where model_id = %s for update", (model_id,)
+            )
+            if cur.fetchone() is None:
+                conn.rollback()
+                return
+            for function, returns, body in functions:
+                cur.execute(
+                    f"create or replace function {_quote(fschema)}.{_quote(function)}({args}) "
+                    f"returns {returns} language plpython3u stable "
+                    f"as $rehearsal${body}$rehearsal$"
+                )
+            training = {k: v for k, v in asdict(info).items() if k != "candidates"}
+            cur.execute(
+                "update redshift_shim.ml_models set state = %s, training = %s where model_id = %s",
+                (STATE_READY, json.dumps(training), model_id),
+            )
+            conn.commit()
+        except Exception:
+            conn.rollback()
+            raise
+        finally:
+            conn.autocommit = True

@@ -1,0 +1,323 @@
+"""The redshift target, executed: the real dbt-redshift adapter and the project's redshift__
+code against a real PostgreSQL 15, through the bridge and shim of tests/redshift/rehearsal
+(what Redshift does that PostgreSQL does not, emulated from its documentation pages).
+
+One small world goes through a first deployment as docs/deploy.md describes it: the tests run
+in this order and share the warehouse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from fraud_detection.learner.store import ModelStore
+from fraud_detection.testing.dbt import DBT, PROJECT_DIR, LocalDbt, base_env
+from producer.kinesis import ensure_stream, make_client
+from tests.redshift.rehearsal import Rehearsal, missing_requirements
+
+pytestmark = pytest.mark.rehearsal
+
+WORLD = ["--customers", "150", "--terminals", "300", "--seed", "5"]
+DAYS = 60
+SCHEMA = "fraud_detection"  # the profile's REDSHIFT_SCHEMA default
+
+
+class Deployment:
+    """The rehearsed warehouse, the local Kinesis stream, and dbt pointed at both."""
+
+    def __init__(self, rehearsal: Rehearsal, work: Path, endpoint_url: str, stream: str) -> None:
+        self.rehearsal = rehearsal
+        self.work = work
+        self.endpoint_url = endpoint_url
+        self.stream = stream
+        self.env = {**base_env(work), **rehearsal.env}
+        self.world = work / "world"
+        self.vars = {
+            "stream_name": stream,
+            "redshift_ml_s3_bucket": "rehearsal-bucket",
+            "training_end": (dt.date.today() - dt.timedelta(days=10)).isoformat(),
+        }
+
+    def dbt(self, *args: str, timeout: float = 600, **vars) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [
+                DBT,
+                *args,
+                "--target",
+                "redshift",
+                "--vars",
+                json.dumps({**self.vars, **vars}),
+                "--project-dir",
+                str(PROJECT_DIR),
+            ],
+            env=self.env,
+            cwd=PROJECT_DIR,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    def detection(self, *args: str, timeout: float = 600, **vars) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "fraud_detection",
+                *args,
+                "--target",
+                "redshift",
+                "--vars",
+                json.dumps({**self.vars, **vars}),
+            ],
+            env=self.env,
+            cwd=PROJECT_DIR,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    def publish(self, count: int) -> None:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "producer",
+                "stream",
+                "--stream",
+                self.stream,
+                "--endpoint-url",
+                self.endpoint_url,
+                "--rate",
+                "5000",
+                "--count",
+                str(count),
+                *WORLD,
+                "--start-date",
+                self.start.isoformat(),
+                "--labels-out",
+                str(self.work / "labels.csv"),
+                "--no-progress",
+            ],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date.today() - dt.timedelta(days=DAYS)
+
+    def query(self, sql: str) -> list[tuple]:
+        return self.rehearsal.query(sql)
+
+    def versions(self) -> list[tuple[int, str]]:
+        return self.query(
+            f"select version, status from {SCHEMA}.dbt_ml_model_versions order by version"
+        )
+
+
+def ok(done: subprocess.CompletedProcess) -> str:
+    assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
+    return done.stdout + done.stderr
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory, kinesalite) -> Deployment:
+    if problem := missing_requirements():
+        pytest.skip(problem)
+    work = tmp_path_factory.mktemp("rehearsal")
+    stream = f"rehearsal-{uuid.uuid4().hex[:8]}"
+    ensure_stream(make_client(kinesalite.endpoint_url), stream, shards=2, create=True)
+    with Rehearsal(work / "redshift", kinesalite.endpoint_url, auto_refresh_seconds=1.0) as rs:
+        deployment = Deployment(rs, work, kinesalite.endpoint_url, stream)
+        generated = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "producer",
+                "generate",
+                *WORLD,
+                "--days",
+                str(DAYS),
+                "--start-date",
+                deployment.start.isoformat(),
+                "--out",
+                str(deployment.world),
+            ],
+            capture_output=True,
+            text=True,
+        )
+        assert generated.returncode == 0, generated.stderr
+        rs.load_history(deployment.world / "cust_payment_tx_history.parquet", "fraud_detection_raw")
+        deployment.publish(400)
+        yield deployment
+
+
+def test_a_first_build_trains_in_the_background_and_says_how_to_wait(deployment):
+    first = deployment.dbt("build", timeout=900)
+    output = first.stdout + first.stderr
+    assert first.returncode != 0  # only the predictions: no version serves yet
+    assert "no version of cust_cc_txn_fd serves yet" in output
+    assert "python -m fraud_detection wait-model --target redshift" in output
+    assert "cust_cc_txn_fd: training v1 in the background" in output
+    assert "ERROR=1 " in output, output[-3000:]
+    statements = " ".join(deployment.rehearsal.statements).lower()
+    assert "create external schema if not exists custpaytxn from kinesis" in statements
+    assert "create model fraud_detection.cust_cc_txn_fd_v1" in statements
+    assert deployment.versions() == [(1, "training")]
+    assert deployment.query(f"select count(*) from {SCHEMA}.stg_kinesis__transactions")[0][0] == 400
+
+
+def test_wait_model_makes_v1_serve_and_builds_the_predictions(deployment):
+    output = ok(deployment.detection("wait-model", "--poll-seconds", "1"))
+    assert "v1 serves; the predictions use it" in output
+    assert deployment.versions() == [(1, "serving")]
+    [(state,)] = deployment.query(
+        "select model_state from svv_ml_model_info where trim(model_name) = 'cust_cc_txn_fd_v1'"
+    )
+    assert state.strip() == "Model is Ready" and len(state) == 128  # char(128): trim it
+    rows = deployment.query(
+        f"select fraud_prediction, fraud_probability from {SCHEMA}.cust_payment_tx_fraud_predictions"
+    )
+    assert len(rows) == 400
+    assert all(p in (0, 1) and 0 <= q <= 1 for p, q in rows)
+    view = deployment.query(
+        "select definition from pg_views where viewname = 'cust_payment_tx_fraud_predictions'"
+    )[0][0]
+    assert "fraud_detection.fn_customer_cc_fd_v1(" in view
+    assert "fraud_detection.fn_customer_cc_fd_v1_probabilities(" in view
+
+
+def test_a_second_and_third_build_change_nothing_and_succeed(deployment):
+    for _ in range(2):
+        output = ok(deployment.dbt("build"))
+        assert "cust_payment_tx_stream: skip (auto refresh is on)" in output
+        assert "the model is current (v1" in output
+    assert deployment.versions() == [(1, "serving")]
+
+
+def test_auto_refresh_is_turned_off_and_on_with_alter(deployment):
+    def auto_refresh() -> str:
+        [(flag,)] = deployment.query(
+            "select autorefresh from svv_mv_info where name = 'cust_payment_tx_stream'"
+        )
+        return str(flag).strip().lower()
+
+    assert auto_refresh() in ("t", "true")
+    ok(deployment.dbt("run", "-s", "cust_payment_tx_stream", stream_auto_refresh=False))
+    assert auto_refresh() in ("f", "false")
+    ok(deployment.dbt("run", "-s", "cust_payment_tx_stream", stream_auto_refresh=True))
+    assert auto_refresh() in ("t", "true")
+    alters = [s.lower() for s in deployment.rehearsal.statements if "auto refresh" in s.lower()]
+    assert any(s.startswith("alter materialized view") and s.endswith("no") for s in alters)
+    assert any(s.startswith("alter materialized view") and s.endswith("yes") for s in alters)
+
+
+def test_a_rebuild_is_refused_without_the_opt_in_and_restores_the_views_with_it(deployment):
+    refused = deployment.dbt("run", "-s", "cust_payment_tx_stream", "--full-refresh")
+    assert refused.returncode != 0 and "refused --full-refresh" in refused.stdout
+    rebuilt = deployment.dbt(
+        "run",
+        "-s",
+        "cust_payment_tx_stream",
+        "--full-refresh",
+        rebuild_streaming_views=["cust_payment_tx_stream"],
+    )
+    ok(rebuilt)
+    # The stream still holds every record: the rebuilt view has them all again, and the
+    # late-binding staging views on it answer.
+    deployment.rehearsal.refresh_streams()
+    assert deployment.query(f"select count(*) from {SCHEMA}.stg_kinesis__transactions")[0][0] == 400
+
+
+def test_a_record_too_large_for_json_serialize_is_a_reject(deployment):
+    record = {"TRANSACTION_ID": 7, "TX_DATETIME": "2026-11-28 10:00:00", "note": "x" * 70_000}
+    make_client(deployment.endpoint_url).put_record(
+        StreamName=deployment.stream, Data=json.dumps(record).encode(), PartitionKey="7"
+    )
+    deployment.rehearsal.refresh_streams()
+    rejects = deployment.query(
+        f"select reject_reason from {SCHEMA}.stg_kinesis__rejects where octet_length(kinesis_data) > 65535"
+    )
+    assert rejects == [("too_large",)]
+    assert deployment.query(f"select count(*) from {SCHEMA}.stg_kinesis__transactions")[0][0] == 400
+
+
+def test_a_retrain_keeps_the_predictions_answering_then_switches(deployment):
+    started = deployment.dbt("run", "-s", "cust_cc_txn_fd", retrain_models=["cust_cc_txn_fd"])
+    assert "training v2 in the background; v1 serves meanwhile" in ok(started)
+    assert deployment.versions() == [(1, "serving"), (2, "training")]
+    answered = deployment.query(f"select count(*) from {SCHEMA}.cust_payment_tx_fraud_predictions")
+    assert answered[0][0] == 400
+    ok(deployment.detection("wait-model", "--poll-seconds", "1"))
+    assert deployment.versions() == [(1, "retired"), (2, "serving")]
+    models = {
+        row[0].strip() for row in deployment.query("select model_name from svv_ml_model_info")
+    }
+    assert models == {"cust_cc_txn_fd_v2"}  # v1 was dropped once the predictions switched
+    assert (
+        deployment.query(f"select count(*) from {SCHEMA}.cust_payment_tx_fraud_predictions")[0][0]
+        == 400
+    )
+
+
+def test_the_detect_loop_gives_the_local_targets_predictions_and_alerts(deployment, kinesalite):
+    deployment.publish(300)
+    alerts = deployment.work / "alerts.jsonl"
+    ok(
+        deployment.detection(
+            "detect",
+            "--interval",
+            "2",
+            "--duration",
+            "20",
+            "--alerts-out",
+            str(alerts),
+            "--alert-state",
+            str(deployment.work / "alert_state.json"),
+        )
+    )
+    rehearsed = dict(
+        deployment.query(
+            f"select transaction_id, fraud_prediction from {SCHEMA}.cust_payment_tx_fraud_predictions"
+        )
+    )
+    assert len(rehearsed) == 700
+    queued = {
+        row[0] for row in deployment.query(f"select transaction_id from {SCHEMA}.fraud_alerts")
+    }
+    delivered = {
+        int(json.loads(line)["transaction_id"]) for line in alerts.read_text().splitlines()
+    }
+    assert queued == {t for t, p in rehearsed.items() if p == 1} == delivered
+
+    # The same records, scored locally with the same model: the serving version's artifact.
+    local = LocalDbt(deployment.work / "local", kinesalite.endpoint_url, deployment.stream)
+    models = deployment.work / "local" / "models"
+    [artifact] = (deployment.rehearsal.models_dir / SCHEMA / "cust_cc_txn_fd_v2").glob("v*")
+    store = ModelStore(models, "cust_cc_txn_fd")
+    model, info = ModelStore(artifact.parent.parent, artifact.parent.name).load()
+    store.save(model, info)
+    local.env["FRAUD_MODELS_DIR"] = str(models)
+    history = f"history_path: '{deployment.world / 'cust_payment_tx_history.parquet'}'"
+    built = local.run("build", "--exclude", "cust_cc_txn_fd", vars=history)
+    assert built.returncode == 0, built.output[-3000:]
+    scored_locally = dict(
+        local.query(
+            "select transaction_id, fraud_prediction from cust_payment_tx_fraud_predictions"
+        )
+    )
+    assert scored_locally == rehearsed
+    local_alerts = {row[0] for row in local.query("select transaction_id from fraud_alerts")}
+    assert local_alerts == queued
+    shutil.rmtree(deployment.work / "local")
