@@ -7,7 +7,6 @@ an unusable stream or endpoint (one line on stderr, no traceback).
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import sys
 import time
@@ -30,8 +29,8 @@ from producer.arguments import (
 )
 from producer.errors import ProducerError
 from producer.kinesis import DEFAULT_STREAM
-from producer.publish import MAX_BYTES_PER_REQUEST, Publisher, PublishStats, write_given_up
-from producer.records import LABEL_COLUMNS
+from producer.outcomes import Outcomes
+from producer.publish import MAX_BYTES_PER_REQUEST, Publisher, PublishStats
 from producer.stopping import StopFlag, handling_signals
 
 # pandas, pyarrow and boto3 take seconds to import on a small machine: the commands that
@@ -139,6 +138,12 @@ def _add_stream_arguments(parser: argparse.ArgumentParser) -> None:
         help="attempts per record before it is given up (default %(default)s)",
     )
     aws.add_argument(
+        "--max-outage",
+        type=positive_float,
+        default=60.0,
+        help="seconds to wait out an unreachable or failing endpoint (default %(default)s)",
+    )
+    aws.add_argument(
         "--failed-out",
         type=output_file,
         default=Path("failed_records.jsonl"),
@@ -176,16 +181,11 @@ def _stream(args: argparse.Namespace) -> int:
         build_world(config), keyed_rng(config.seed, STREAM_LIVE, int(now.timestamp() * 1e6)), now
     )
     deadline = None if args.duration is None else time.monotonic() + args.duration
-    args.labels_out.parent.mkdir(parents=True, exist_ok=True)
-    new_file = not args.labels_out.exists() or args.labels_out.stat().st_size == 0
-    with args.labels_out.open("a", newline="") as labels_file:
-        labels = csv.writer(labels_file)
-        if new_file:
-            labels.writerow(LABEL_COLUMNS)
+    with Outcomes(args.failed_out, args.labels_out) as outcomes:
         chunk = publisher.paced_batch_size(args.rate)
-        records = labelled_records(simulator, chunk, args.count, deadline, labels)
-        stats = _publish(args, publisher, records, args.rate, args.count)
-    print(f"labels of every published transaction appended to {args.labels_out}")
+        records = labelled_records(simulator, chunk, args.count, deadline, outcomes.truth)
+        stats = _publish(args, publisher, records, args.rate, args.count, outcomes)
+    print(f"labels of every accepted or given-up transaction appended to {args.labels_out}")
     return _finish(args, stats)
 
 
@@ -197,7 +197,8 @@ def _replay(args: argparse.Namespace) -> int:
     if args.count is not None:
         frame = frame.iloc[: args.count]
     publisher = _connect(args)
-    stats = _publish(args, publisher, encode_frame(frame), args.rate, len(frame))
+    with Outcomes(args.failed_out) as outcomes:
+        stats = _publish(args, publisher, encode_frame(frame), args.rate, len(frame), outcomes)
     return _finish(args, stats)
 
 
@@ -229,14 +230,21 @@ def _connect(args: argparse.Namespace) -> Publisher:
         args.stream,
         max_batch_bytes=min(args.max_batch_bytes, MAX_BYTES_PER_REQUEST),
         max_attempts=args.max_attempts,
+        max_outage=args.max_outage,
     )
 
 
-def _publish(args, publisher: Publisher, records, rate: float | None, total: int | None):
+def _publish(args, publisher: Publisher, records, rate, total, outcomes: Outcomes):
     from producer.progress import Progress
 
     show = sys.stderr.isatty() if args.progress is None else args.progress
     progress = Progress(total, getattr(args, "duration", None)) if show else None
+
+    def on_progress(stats: PublishStats) -> None:
+        outcomes.flush()
+        if progress:
+            progress.update(stats)
+
     stop = StopFlag("stopping: sending what is in flight (Ctrl-C again to abort)")
     try:
         with handling_signals(stop):
@@ -244,7 +252,8 @@ def _publish(args, publisher: Publisher, records, rate: float | None, total: int
                 records,
                 rate=rate,
                 should_stop=stop,
-                on_progress=progress.update if progress else lambda stats: None,
+                on_progress=on_progress,
+                on_outcome=outcomes.record,
             )
     finally:
         if progress:
@@ -259,6 +268,5 @@ def _finish(args: argparse.Namespace, stats: PublishStats) -> int:
     )
     if not stats.given_up:
         return 0
-    write_given_up(stats.given_up, args.failed_out)
     print(f"{stats.failed:,} records given up, written to {args.failed_out}", file=sys.stderr)
     return 1

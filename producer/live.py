@@ -115,19 +115,19 @@ def labelled_records(
     chunk: int,
     total: int | None,
     deadline: float | None,
-    labels,
+    truth: dict[int, tuple[int, int]],
 ) -> Iterator[Record]:
     """Live records for the publisher, ``chunk`` at a time, until ``total`` records or the
-    monotonic ``deadline``. Each record's label (TRANSACTION_ID, TX_FRAUD, TX_FRAUD_SCENARIO)
-    is written to the csv writer ``labels`` as the record is handed over; the publisher sends
-    every record it took, even when stopped, so labels and stream stay in step."""
+    monotonic ``deadline``. Each record's label (TX_FRAUD, TX_FRAUD_SCENARIO) goes into
+    ``truth`` by transaction id as the record is handed over; the caller writes it once the
+    stream accepted the record or it was given up (producer.outcomes)."""
     made = 0
     while (total is None or made < total) and (deadline is None or time.monotonic() < deadline):
         size = chunk if total is None else min(chunk, total - made)
         batch = simulator.take(size, dt.datetime.now(dt.UTC))
         tx = batch.transactions
-        truth = zip(tx.tx_fraud.tolist(), tx.tx_fraud_scenario.tolist(), strict=True)
+        labels = zip(tx.tx_fraud.tolist(), tx.tx_fraud_scenario.tolist(), strict=True)
         made += size
-        for record, (fraud, scenario) in zip(encode_live(batch.created_at, tx), truth, strict=True):
-            labels.writerow((record.transaction_id, fraud, scenario))
+        for record, label in zip(encode_live(batch.created_at, tx), labels, strict=True):
+            truth[record.transaction_id] = label
             yield record

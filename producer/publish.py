@@ -6,7 +6,13 @@
   failures (a resent entry never lands after a later entry of its key).
 - Only the entries PutRecords reports with an ErrorCode are resent, matched by position
   against the batch that was sent, after a capped, fully jittered exponential backoff; an
-  entry that fails ``max_attempts`` times is given up and handed to ``on_given_up``.
+  entry that fails ``max_attempts`` times is given up.
+- An outage of the endpoint (no connection, a timeout, a 5xx answer) is waited out with the same
+  backoff, without counting attempts, for up to ``max_outage`` seconds; then everything held is
+  given up.
+- ``on_outcome(record, given_up)`` hears of each record once, as soon as the stream accepted it
+  (``given_up`` None) or it was given up: the caller writes labels and failed records then, so
+  that a kill leaves at most the records in flight unaccounted for.
 """
 
 from __future__ import annotations
@@ -16,10 +22,10 @@ import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from producer.records import Record
 
@@ -55,6 +61,7 @@ class PublishStats:
     retried: int = 0  # entries sent again after a failure
     failed: int = 0  # given up
     requests: int = 0
+    outage_retries: int = 0  # requests sent again while the endpoint was out
     seconds: float = 0.0
     given_up: list[GivenUp] = field(default_factory=list, repr=False)
 
@@ -81,6 +88,7 @@ class Publisher:
         max_batch_records: int = MAX_RECORDS_PER_REQUEST,
         max_batch_bytes: int = MAX_BYTES_PER_REQUEST,
         max_attempts: int = 8,
+        max_outage: float = 60.0,
         base_delay: float = 0.05,
         max_delay: float = 2.0,
         rng: np.random.Generator | None = None,
@@ -98,6 +106,8 @@ class Publisher:
         self._max_records = max_batch_records
         self._max_bytes = max_batch_bytes
         self._max_attempts = max_attempts
+        self._max_outage = max_outage
+        self._outage_since: float | None = None
         self._base_delay = base_delay
         self._max_delay = max_delay
         self._rng = rng if rng is not None else np.random.default_rng()
@@ -115,6 +125,7 @@ class Publisher:
         rate: float | None = None,
         should_stop: Callable[[], bool] = lambda: False,
         on_progress: Callable[[PublishStats], None] = lambda stats: None,
+        on_outcome: Callable[[Record, GivenUp | None], None] = lambda record, given_up: None,
     ) -> PublishStats:
         """Send every record (or until ``should_stop``), at ``rate`` records/s if given.
 
@@ -122,6 +133,7 @@ class Publisher:
         already taken (at most two batches) are still sent, retries included.
         """
         stats = PublishStats()
+        self._on_outcome = on_outcome
         source = iter(records)
         pending: collections.deque[_Pending] = collections.deque()
         batch_limit = self.paced_batch_size(rate) if rate else self._max_records
@@ -145,7 +157,9 @@ class Publisher:
             batch = self._take_batch(pending, batch_limit, stats)
             if batch:
                 failures = self._send(batch, stats)
-                if failures:
+                if failures is None:  # the endpoint is out: wait, or give everything up
+                    self._wait_out_outage(batch, pending, stats)
+                elif failures:
                     self._requeue(failures, pending, stats)
             on_progress(stats)
         stats.seconds = self._clock() - started
@@ -178,8 +192,9 @@ class Publisher:
         pending.extendleft(reversed(skipped))
         return batch
 
-    def _send(self, batch: list[_Pending], stats: PublishStats) -> list[_Pending]:
-        """PutRecords once; the entries that failed, with their error recorded."""
+    def _send(self, batch: list[_Pending], stats: PublishStats) -> list[_Pending] | None:
+        """PutRecords once; the entries that failed, with their error recorded (None when the
+        endpoint is out: nothing of the batch was sent)."""
         entries = [
             {"Data": item.record.data, "PartitionKey": item.record.partition_key} for item in batch
         ]
@@ -190,14 +205,21 @@ class Publisher:
         stats.requests += 1
         try:
             response = self._client.put_records(StreamName=self._stream, Records=entries)
+        except (BotocoreConnectionError, HTTPClientError) as error:
+            self._note_outage(batch, type(error).__name__, str(error))
+            return None
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
+            message = error.response.get("Error", {}).get("Message", "")
+            if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
+                self._note_outage(batch, code, message)
+                return None
             if code not in RETRYABLE_REQUEST_ERRORS:
                 raise
-            message = error.response.get("Error", {}).get("Message", "")
             for item in batch:
                 item.last_error = (code, message)
             return batch
+        self._outage_since = None
         results = response["Records"]
         if len(results) != len(batch):
             raise RuntimeError(
@@ -210,7 +232,29 @@ class Publisher:
                 failures.append(item)
             else:
                 stats.sent += 1
+                self._on_outcome(item.record, None)
         return failures
+
+    def _note_outage(self, batch: list[_Pending], code: str, message: str) -> None:
+        if self._outage_since is None:
+            self._outage_since = self._clock()
+        for item in batch:
+            item.attempts -= 1  # an outage is not the record's failure
+            item.last_error = (code, message)
+
+    def _wait_out_outage(
+        self, batch: list[_Pending], pending: collections.deque[_Pending], stats: PublishStats
+    ) -> None:
+        """Back off and send the batch again, until the outage passes or outlasts max_outage."""
+        pending.extendleft(reversed(batch))
+        if self._clock() - self._outage_since > self._max_outage:
+            code, message = batch[0].last_error
+            while pending:
+                self._give_up(pending.popleft(), code, f"endpoint out: {message}", stats)
+            return
+        stats.outage_retries += 1
+        ceiling = min(self._max_delay, self._base_delay * 2 ** min(stats.outage_retries, 10))
+        self._sleep(float(self._rng.uniform(0, ceiling)))
 
     def _requeue(
         self, failures: list[_Pending], pending: collections.deque[_Pending], stats: PublishStats
@@ -231,7 +275,9 @@ class Publisher:
 
     def _give_up(self, item: _Pending, code: str, message: str, stats: PublishStats) -> None:
         stats.failed += 1
-        stats.given_up.append(GivenUp(item.record, code, message, item.attempts))
+        given_up = GivenUp(item.record, code, message, item.attempts)
+        stats.given_up.append(given_up)
+        self._on_outcome(item.record, given_up)
 
 
 def _fill(
@@ -248,20 +294,17 @@ def _fill(
     return added, False
 
 
-def write_given_up(given_up: Iterable[GivenUp], path: Path) -> None:
-    """Append the given-up records to ``path``, one JSON object a line, to be sent again."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as out:
-        for item in given_up:
-            out.write(
-                json.dumps(
-                    {
-                        "partition_key": item.record.partition_key,
-                        "data": item.record.data.decode(),
-                        "error_code": item.error_code,
-                        "error_message": item.error_message,
-                        "attempts": item.attempts,
-                    }
-                )
-                + "\n"
-            )
+def given_up_line(item: GivenUp) -> str:
+    """A given-up record as one JSON line of --failed-out, enough to send it again."""
+    return (
+        json.dumps(
+            {
+                "partition_key": item.record.partition_key,
+                "data": item.record.data.decode(),
+                "error_code": item.error_code,
+                "error_message": item.error_message,
+                "attempts": item.attempts,
+            }
+        )
+        + "\n"
+    )

@@ -7,6 +7,12 @@ of Redshift's Kinesis stream relation. The streaming_materialized_view materiali
 its result in one statement, so the stored rows are their own checkpoint: a refresh commits
 records and positions together, or nothing.
 
+A shard whose stored position is older than the shard itself (the stream was deleted and
+made again, as when the local Kinesis restarts with a fresh data folder) is read from its
+start, with a warning: sequence numbers only grow, so such a position cannot be the shard's.
+Redshift's streaming ingestion resumes per shard the same way, from the last sequence number it
+read (see docs/deploy.md).
+
 The endpoint is a connection setting, the plugin's ``endpoint_url`` in profiles.yml (env
 KINESIS_ENDPOINT_URL), not part of the view's definition: moving the local Kinesis to another
 port changes no fingerprint.
@@ -20,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlparse
 
 from dbt.adapters.duckdb.plugins import BasePlugin
+from dbt.adapters.events.logging import AdapterLogger
 from duckdb import DuckDBPyConnection
 
 from fraud_detection.plugins import register
@@ -27,6 +34,7 @@ from producer.kinesis import make_client
 from producer.local_kinesis import endpoint_url as local_endpoint_url
 from producer.shards import list_shards, read_shard
 
+LOGGER = AdapterLogger("fraud_detection")
 FUNCTION = "kinesis_records"
 STREAM_RECORD = (
     "STRUCT("
@@ -59,7 +67,8 @@ class KinesisReader:
         client = self.client()
         positions = json.loads(positions_json) if positions_json else {}
         try:
-            shards = [shard["ShardId"] for shard in list_shards(client, stream)]
+            listed = list_shards(client, stream)
+            shards = [shard["ShardId"] for shard in listed]
         except client.exceptions.ResourceNotFoundException:
             raise ValueError(
                 f"Kinesis stream {stream!r} does not exist at {self.endpoint_url}: start "
@@ -73,8 +82,20 @@ class KinesisReader:
                 ) from None
             raise
         refresh_time = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        starts = {
+            shard["ShardId"]: shard["SequenceNumberRange"]["StartingSequenceNumber"]
+            for shard in listed
+        }
 
         def read(shard: str) -> list[tuple]:
+            after = positions.get(shard)
+            if after is not None and int(after) < int(starts[shard]):
+                LOGGER.warning(
+                    f"Kinesis stream {stream!r}, shard {shard}: the stored position is older "
+                    "than the shard (was the stream deleted and made again?): reading the shard "
+                    "from its start"
+                )
+                after = None
             return [
                 (
                     record["ApproximateArrivalTimestamp"].astimezone(dt.UTC).replace(tzinfo=None),
@@ -84,7 +105,7 @@ class KinesisReader:
                     refresh_time,
                     record["Data"],
                 )
-                for page in read_shard(client, stream, shard, positions.get(shard))
+                for page in read_shard(client, stream, shard, after)
                 for record in page
             ]
 

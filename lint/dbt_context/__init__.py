@@ -134,6 +134,12 @@ class _DbtUtils:
     def type_numeric(self) -> str:
         return "numeric(28,6)"
 
+    def type_float(self) -> str:
+        return "float"
+
+    def concat(self, fields: list[str]) -> str:
+        return " || ".join(fields)
+
     def safe_cast(self, field: str, type: str) -> str:
         return f"cast({field} as {type})"
 

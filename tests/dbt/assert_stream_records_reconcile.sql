@@ -10,7 +10,7 @@ counts as (
         (select count(*) from {{ ref('stg_kinesis__transactions') }}) as transactions,
         (
             select count(*) from {{ ref('stg_kinesis__stream_records') }}
-            where _delivery_number > 1
+            where reject_reason is null and _delivery_number > 1
         ) as redeliveries,
         (select count(*) from {{ ref('stg_kinesis__rejects') }}) as rejects
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import signal
 import subprocess
 import time
@@ -17,6 +18,11 @@ from producer.kinesis import ensure_stream, make_client
 from producer.local_kinesis import LocalKinesis
 
 VIEW = "cust_payment_tx_stream"
+# A record with TX_AMOUNT written as given (json.dumps would round 9999999999999999.999).
+AMOUNT_RECORD = (
+    b'{"TRANSACTION_ID": %d, "TX_DATETIME": "2026-11-28 10:00:00", "CUSTOMER_ID": 7,'
+    b' "TERMINAL_ID": 9, "TX_AMOUNT": %s, "TX_TIME_SECONDS": 1, "TX_TIME_DAYS": 0}'
+)
 STAGING = "path:models/staging/kinesis"  # the view and the staging models on it
 
 
@@ -122,6 +128,28 @@ def test_a_restarted_local_kinesis_neither_loses_nor_repeats_records(tmp_path):
         assert_exactly_once(dbt, 750)
 
 
+def test_a_recreated_stream_is_read_from_its_start_with_a_warning(tmp_path):
+    """kinesalite restarted with a fresh data folder: the stream is deleted and made again, and
+    the stored positions belong to the old one (#16: every refresh failed on them)."""
+    dbt = LocalDbt(tmp_path, "", "recreated")
+    first = LocalKinesis(port=free_port(), data_dir=tmp_path / "kinesis-1")
+    dbt.env["KINESIS_ENDPOINT_URL"] = first.endpoint_url
+    with first:
+        ensure_stream(make_client(first.endpoint_url), "recreated", shards=2, create=True)
+        publish(dbt, 300)
+        assert_ok(dbt.run("run", "-s", VIEW))
+    second = LocalKinesis(port=first.port, data_dir=tmp_path / "kinesis-2")
+    with second:
+        ensure_stream(make_client(second.endpoint_url), "recreated", shards=2, create=True)
+        publish(dbt, 120)
+        refreshed = dbt.run("run", "-s", STAGING)
+        assert_ok(refreshed)
+        assert "older than the shard (was the stream deleted and made again?)" in refreshed.output
+        assert stream_count(dbt) == 420  # nothing dropped: the old records stay
+        assert_ok(dbt.run("run", "-s", VIEW))  # and the new positions hold from then on
+        assert stream_count(dbt) == 420
+
+
 def test_bad_records_are_rejected_with_their_reason_and_duplicates_kept_once(dbt, kinesis_client):
     good = {
         "TRANSACTION_ID": 42,
@@ -152,13 +180,33 @@ def test_bad_records_are_rejected_with_their_reason_and_duplicates_kept_once(dbt
         "invalid_transaction_id": json.dumps({**good, "TRANSACTION_ID": 1.5}).encode(),
         # Valid JSON, but beyond what Redshift's json_serialize reads (65,535 bytes).
         "too_large": json.dumps({**good, "TRANSACTION_ID": 50, "note": "x" * 70_000}).encode(),
+        # Values that match a pattern but do not cast, or break a rule (#16).
+        "invalid_tx_datetime (not a date)": json.dumps(
+            {**good, "TRANSACTION_ID": 51, "TX_DATETIME": "2026-02-30 25:61:61"}
+        ).encode(),
+        "invalid_tx_amount (over decimal(18, 2))": AMOUNT_RECORD % (52, b"9999999999999999.999"),
+        "invalid_tx_amount (negative)": AMOUNT_RECORD % (53, b"-5"),
+        "invalid_tx_amount (6 decimals)": AMOUNT_RECORD % (54, b"12.345678"),
+        "invalid_customer_id (a string)": json.dumps(
+            {**good, "TRANSACTION_ID": 55, "CUSTOMER_ID": "7"}
+        ).encode(),
+        "invalid_transaction_id (negative)": json.dumps({**good, "TRANSACTION_ID": -5}).encode(),
+        "tx_datetime_in_future": json.dumps(
+            {**good, "TRANSACTION_ID": 56, "TX_DATETIME": "2999-01-01 00:00:00"}
+        ).encode(),
+        # The id of "good" with another amount: the first arrival is kept, this one flagged.
+        "conflicting_duplicate": json.dumps({**good, "TX_AMOUNT": 99.99}).encode(),
     }
     for data in records.values():
         kinesis_client.put_record(StreamName=dbt.stream, Data=data, PartitionKey="7")
     assert_ok(dbt.run("build", "-s", STAGING))  # builds and runs the dbt tests, reconcile included
 
     rejects = dict(dbt.query("select reject_reason, count(*) from stg_kinesis__rejects group by 1"))
-    expected = {name: 1 for name in records if name not in ("good", "again", "extra")}
+    expected = {}
+    for name in records:
+        if name not in ("good", "again", "extra"):
+            reason = name.split(" ")[0]
+            expected[reason] = expected.get(reason, 0) + 1
     assert rejects == expected
     rows = dbt.query(
         "select transaction_id, tx_amount, tx_datetime from stg_kinesis__transactions order by 1"
@@ -173,6 +221,14 @@ def test_bad_records_are_rejected_with_their_reason_and_duplicates_kept_once(dbt
         "select kinesis_data from stg_kinesis__rejects where reject_reason = 'not_json'"
     )
     assert bytes(raw) == records["not_json"]
+    [(first_shard, first_sequence)] = dbt.query(
+        "select _first_shard_id, _first_sequence_number from stg_kinesis__rejects"
+        " where reject_reason = 'conflicting_duplicate'"
+    )
+    assert (first_shard, first_sequence) == dbt.query(
+        "select _shard_id, _sequence_number from stg_kinesis__transactions"
+        " where transaction_id = 42"
+    )[0]
 
 
 def test_full_refresh_is_refused_without_the_named_opt_in(dbt):
@@ -238,3 +294,51 @@ def test_a_first_dbt_command_creates_the_folders_the_profile_names(tmp_path, kin
     assert_ok(dbt.run("show", "--inline", "select 1 as one"))
     for folder in (fresh / "warehouse", fresh / "models"):
         assert folder.is_dir() and folder.stat().st_mode & 0o777 == 0o700
+
+
+def test_staging_answers_whatever_the_stream_holds(dbt, kinesis_client):
+    """Fuzz: random bytes, random JSON and boundary values never make a staging query fail,
+    and every record is a transaction, a redelivery or a reject (the reconcile test)."""
+    rng = random.Random(16)
+    keys = ["TRANSACTION_ID", "TX_DATETIME", "CUSTOMER_ID", "TERMINAL_ID", "TX_AMOUNT"]
+    keys += ["TX_TIME_SECONDS", "TX_TIME_DAYS"]
+    boundary = [
+        "0",
+        "-0",
+        "1e400",
+        "-1e400",
+        "9223372036854775807",
+        "9223372036854775808",
+        "99999999999999999999",
+        "0.005",
+        "1E2",
+        "true",
+        "null",
+        '""',
+        '"NaN"',
+        "[]",
+        "{}",
+        '"2026-02-29 00:00:00"',
+        '"2024-02-29 23:59:59.999999"',
+        '"0000-00-00 00:00:00"',
+        '"2026-11-28T10:00:00"',
+        '"9999-12-31 23:59:59"',
+        '"\\u0000"',
+        "12.5",
+        "3",
+    ]
+    records = [bytes(rng.getrandbits(8) for _ in range(rng.randint(0, 40))) for _ in range(40)]
+    for index in range(160):
+        fields = {key: rng.choice(boundary) for key in keys if rng.random() < 0.9}
+        if rng.random() < 0.5:
+            fields["TRANSACTION_ID"] = str(1000 + index)
+        records.append(("{" + ", ".join(f'"{k}": {v}' for k, v in fields.items()) + "}").encode())
+    for data in records:
+        kinesis_client.put_record(StreamName=dbt.stream, Data=data or b" ", PartitionKey="1")
+    assert_ok(dbt.run("build", "-s", STAGING))  # the reconcile test included
+    ingested = dbt.scalar(f"select count(*) from {VIEW}")
+    assert ingested == len(records)
+    typed = dbt.query(
+        "select count(*), min(tx_amount), max(tx_datetime) from stg_kinesis__transactions"
+    )
+    assert typed[0][0] <= len(records)

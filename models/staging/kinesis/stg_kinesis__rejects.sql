@@ -1,5 +1,6 @@
 -- Records that are not a valid transaction, with the reason and their stream coordinates,
--- so that nothing the stream delivered disappears in silence.
+-- so that nothing the stream delivered disappears in silence. A conflicting duplicate also
+-- carries the stream coordinates of the first arrival, the one kept.
 
 with
 
@@ -10,7 +11,9 @@ stream_records as (
         _sequence_number,
         _partition_key,
         _arrived_at,
-        reject_reason
+        reject_reason,
+        _first_shard_id,
+        _first_sequence_number
     from {{ ref('stg_kinesis__stream_records') }}
     where reject_reason is not null
 
@@ -34,6 +37,8 @@ rejects_with_data as (
         stream_records._partition_key,
         stream_records._arrived_at,
         stream_records.reject_reason,
+        stream_records._first_shard_id,
+        stream_records._first_sequence_number,
         stream.kinesis_data
     from stream_records
     inner join stream

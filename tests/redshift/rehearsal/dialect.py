@@ -64,6 +64,35 @@ def _literal(value: str | None) -> str:
     return "null" if value is None else "'" + value.replace("'", "''") + "'"
 
 
+TRY_CAST = re.compile(r"\btry_cast\s*\(", re.I)
+TOP_LEVEL_AS = re.compile(r"\s+as\s+", re.I)
+
+
+def rewrite_try_cast(sql: str) -> str:
+    """TRY_CAST(expression AS type) -> CAST(redshift_shim.try_cast_text(...) AS type):
+    PostgreSQL has no TRY_CAST (https://docs.aws.amazon.com/redshift/latest/dg/r_TRY_CAST.html)."""
+    found = TRY_CAST.search(sql)
+    while found:
+        depth, end = 1, found.end()
+        while depth and end < len(sql):
+            depth += {"(": 1, ")": -1}.get(sql[end], 0)
+            end += 1
+        inner = sql[found.end() : end - 1]
+        split = [m for m in TOP_LEVEL_AS.finditer(inner) if _depth(inner, m.start()) == 0][-1]
+        expression, type_name = inner[: split.start()], inner[split.end() :].strip()
+        replacement = (
+            f"cast(redshift_shim.try_cast_text(cast({rewrite_try_cast(expression)} as text), "
+            f"{_literal(type_name)}) as {type_name})"
+        )
+        sql = sql[: found.start()] + replacement + sql[end:]
+        found = TRY_CAST.search(sql, found.start() + len(replacement))
+    return sql
+
+
+def _depth(text: str, at: int) -> int:
+    return text[:at].count("(") - text[:at].count(")")
+
+
 def strip_ddl_clauses(sql: str) -> str:
     for pattern in DDL_CLAUSES:
         sql = pattern.sub("", sql)
@@ -139,7 +168,7 @@ class Translator:
             ), None
         if head.startswith(("create", "alter")):
             sql = strip_ddl_clauses(sql)
-        return sql, None
+        return rewrite_try_cast(sql), None
 
     # CREATE EXTERNAL SCHEMA
     # (https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_EXTERNAL_SCHEMA.html)

@@ -614,3 +614,21 @@ grant select on pg_catalog.svv_external_columns, pg_catalog.svv_table_info, pg_c
     pg_catalog.stv_ml_model_info to public;
 
 reset allow_system_table_mods;
+
+
+-- TRY_CAST(expression AS type): "If casting fails because of conversion errors, the operation
+-- returns null" (https://docs.aws.amazon.com/redshift/latest/dg/r_TRY_CAST.html). PostgreSQL has
+-- no TRY_CAST: the bridge rewrites TRY_CAST(e AS t) to CAST(try_cast_text(CAST(e AS text), 't')
+-- AS t), which gives the text back when it casts to t, else null.
+create or replace function redshift_shim.try_cast_text(value text, type_name text) returns text
+language plpgsql stable as $$
+begin
+    if value is null then
+        return null;
+    end if;
+    execute format('select cast(%L as %s)', value, type_name);
+    return value;
+exception when others then
+    return null;
+end
+$$;
