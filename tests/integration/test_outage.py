@@ -46,6 +46,16 @@ def stream(tmp_path, endpoint: str, *extra: str) -> subprocess.Popen:
     )
 
 
+def wait_until_publishing(tmp_path, producer: subprocess.Popen) -> None:
+    """Until the stream has accepted some records (labels are written on acceptance)."""
+    path = tmp_path / "labels.csv"
+    deadline = time.monotonic() + 60
+    while not (path.exists() and len(path.read_text().splitlines()) > 200):
+        assert producer.poll() is None, producer.communicate()[1]
+        assert time.monotonic() < deadline, "the producer published nothing"
+        time.sleep(0.1)
+
+
 def labels(tmp_path) -> list[int]:
     return [int(row["TRANSACTION_ID"]) for row in csv.DictReader((tmp_path / "labels.csv").open())]
 
@@ -56,7 +66,7 @@ def test_a_three_second_outage_is_waited_out_and_nothing_is_lost(tmp_path):
     try:
         ensure_stream(make_client(server.endpoint_url), "outage", shards=2, create=True)
         producer = stream(tmp_path, server.endpoint_url, "--duration", "7")
-        time.sleep(2)
+        wait_until_publishing(tmp_path, producer)
         server.stop()
         time.sleep(3)
         server = LocalKinesis(port=server.port, data_dir=tmp_path / "kinesis")
@@ -78,8 +88,8 @@ def test_past_max_outage_what_is_held_goes_to_failed_out_with_its_label(tmp_path
     server.start()
     try:
         ensure_stream(make_client(server.endpoint_url), "outage", shards=2, create=True)
-        producer = stream(tmp_path, server.endpoint_url, "--duration", "4", "--max-outage", "2")
-        time.sleep(1.5)
+        producer = stream(tmp_path, server.endpoint_url, "--duration", "6", "--max-outage", "2")
+        wait_until_publishing(tmp_path, producer)
         server.stop()
         _out, err = producer.communicate(timeout=120)
         assert producer.returncode == 1, err
@@ -96,4 +106,8 @@ def test_past_max_outage_what_is_held_goes_to_failed_out_with_its_label(tmp_path
         for line in (tmp_path / "failed.jsonl").read_text().splitlines()
     ]
     assert failed and sent
-    assert sorted(labels(tmp_path)) == sorted(sent + failed)
+    labelled = labels(tmp_path)
+    assert len(labelled) == len(set(labelled))  # one label a record
+    # A record whose answer the outage cut off may be in the stream and in --failed-out both
+    # (sending it again from there is then a redelivery, which staging deduplicates).
+    assert set(labelled) == set(sent) | set(failed)
