@@ -1,7 +1,8 @@
 {#- ml_model on Redshift: see default.sql for what it does on every adapter.
 
     Redshift ML trains in the background, and no SQL waits well (Redshift has no sleep
-    function, and generate_series is not supported on compute nodes:
+    function, and generate_series is leader-node only and listed among the unsupported
+    PostgreSQL functions:
     https://docs.aws.amazon.com/redshift/latest/dg/c_unsupported-postgresql-functions.html),
     so a run never waits for training. Each run moves the model on by one step, the state
     kept in dbt_ml_model_versions (macros/ml/ml_model_versions.sql):
