@@ -112,16 +112,19 @@ def main() -> None:
         # blind: a fraud of a compromised terminal (scenario 2) whose terminal shows no fraud
         # in the delayed windows yet: nothing among the 15 inputs sets it apart.
         test = connection.execute(f"""
-            select customer_id, tx_datetime, tx_fraud,
-                fn_customer_cc_fd_probabilities({INPUTS}) as metrics,
+            select customer_id, tx_datetime, tx_fraud, prediction, blind,
                 case when metrics.labels[1] = '1' then metrics.probabilities[1]
-                    else metrics.probabilities[2] end as score,
-                fn_customer_cc_fd({INPUTS}) as prediction,
-                tx_fraud_scenario = 2 and terminal_id_risk_30day_window = 0 as blind
-            from int_training_features
-            inner join (select transaction_id, tx_fraud_scenario from cust_payment_tx_history)
-                using (transaction_id)
-            where tx_datetime >= '{TEST_START}'
+                    else metrics.probabilities[2] end as score
+            from (
+                select transaction_id, customer_id, tx_datetime, tx_fraud,
+                    fn_customer_cc_fd_probabilities({INPUTS}) as metrics,
+                    fn_customer_cc_fd({INPUTS}) as prediction,
+                    tx_fraud_scenario = 2 and terminal_id_risk_30day_window = 0 as blind
+                from int_training_features
+                inner join (select transaction_id, tx_fraud_scenario from cust_payment_tx_history)
+                    using (transaction_id)
+                where tx_datetime >= '{TEST_START}'
+            ) as scored
             order by transaction_id
         """).df()
         labels, scores = test["tx_fraud"].to_numpy(), test["score"].to_numpy()
