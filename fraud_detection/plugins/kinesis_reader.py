@@ -30,6 +30,7 @@ from dbt.adapters.events.logging import AdapterLogger
 from duckdb import DuckDBPyConnection
 
 from fraud_detection.plugins import register
+from producer import local_kinesis
 from producer.kinesis import make_client
 from producer.local_kinesis import endpoint_url as local_endpoint_url
 from producer.shards import list_shards, read_shard
@@ -48,7 +49,8 @@ DEFAULT_ENDPOINT_URL = local_endpoint_url()
 def start_hint(endpoint_url: str) -> str:
     """The command that starts the local Kinesis where ``endpoint_url`` points."""
     port = urlparse(endpoint_url).port
-    return "make kinesis-start" + ("" if port in (None, 4567) else f" KINESIS_PORT={port}")
+    default = port in (None, local_kinesis.DEFAULT_PORT)
+    return "make kinesis-start" + ("" if default else f" KINESIS_PORT={port}")
 
 
 class KinesisReader:

@@ -54,9 +54,10 @@ def wait_for_model(
     """Step the model until no version trains, then build its children; the serving version
     (None on a target without versions, such as the local one, which trains in the run)."""
     deadline = time.monotonic() + max_runtime_seconds + MARGIN_SECONDS
+    versioned = dbt.target_type() == "redshift"  # asked once: a dbt show each time
     while True:
         dbt.run(["run", "-s", model])
-        if dbt.target_type() != "redshift":
+        if not versioned:
             serving = None
             break
         versions = model_versions(dbt, model)
