@@ -13,7 +13,6 @@ import sys
 import time
 from pathlib import Path
 
-from fraud_detection.defaults import ALERT_STATE
 from producer import local_kinesis
 from producer.arguments import (
     OneLineParser,
@@ -26,6 +25,7 @@ from producer.arguments import (
     server_port,
     world_config,
 )
+from producer.errors import ProducerError
 from producer.stopping import StopFlag, handling_signals
 
 
@@ -107,23 +107,16 @@ def _add_alert_arguments(parser: argparse.ArgumentParser) -> None:
     )
     sinks.add_argument("--region", help="AWS region of the SNS topic")
     sinks.add_argument("--profile", help="AWS named profile")
-    sinks.add_argument(
-        "--alert-state",
-        type=Path,
-        default=ALERT_STATE,
-        help="where the newest delivered alert is remembered (default %(default)s)",
-    )
 
 
 # -- commands ---------------------------------------------------------------------------------
 
 
-def _delivery(args: argparse.Namespace):
-    from fraud_detection.alerts import build_delivery
+def _delivery(args: argparse.Namespace, dbt):
+    """Alerts for each sink the arguments name; the marks are kept in the warehouse."""
+    from fraud_detection.alerts.delivery import build_delivery
 
-    return build_delivery(
-        args.alert_state, args.alerts_out, args.sns_topic_arn, args.region, args.profile
-    )
+    return build_delivery(dbt, args.alerts_out, args.sns_topic_arn, args.region, args.profile)
 
 
 def _dbt_session(args: argparse.Namespace):
@@ -137,7 +130,7 @@ def _detect(args: argparse.Namespace) -> int:
 
     dbt = _dbt_session(args)
     dbt.runner()  # parse the project first: --duration counts refresh time only
-    delivery = _delivery(args)
+    delivery = _delivery(args, dbt)
     deadline = None if args.duration is None else time.monotonic() + args.duration
     stop = StopFlag("stopping: finishing the cycle (Ctrl-C again to abort)")
     with handling_signals(stop):
@@ -152,8 +145,12 @@ def _detect(args: argparse.Namespace) -> int:
 
 
 def _alerts(args: argparse.Namespace) -> int:
-    delivered = _delivery(args).deliver(_dbt_session(args).query)
+    dbt = _dbt_session(args)
+    delivery = _delivery(args, dbt)
+    delivered = delivery.deliver(dbt.query)
     print(f"{len(delivered):,} alerts delivered", file=sys.stderr)
+    if delivery.failures:
+        raise ProducerError("; ".join(delivery.failures.values()))
     return 0
 
 

@@ -26,10 +26,8 @@ MODEL_MAX_RUNTIME_SECONDS: int = _VARS["model_max_runtime"]  # Redshift ML's MAX
 
 DUCKDB_PATH = LOCAL_DIR / "fraud_detection.duckdb"  # env FRAUD_DUCKDB_PATH overrides
 MODELS_DIR = LOCAL_DIR / "models"  # env FRAUD_MODELS_DIR overrides
-ALERT_STATE = LOCAL_DIR / "alerts_state.json"
 
 __all__ = [
-    "ALERT_STATE",
     "DUCKDB_PATH",
     "FUNCTION_NAME",
     "LOCAL_DIR",

@@ -25,7 +25,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from fraud_detection.alerts import AlertDelivery, DeliveryState, JsonLinesSink, TerminalSink
+from fraud_detection.alerts.delivery import AlertDelivery
+from fraud_detection.alerts.marks import WarehouseMarks
+from fraud_detection.alerts.sinks import JsonLinesSink, TerminalSink
 from fraud_detection.defaults import DUCKDB_PATH, MODELS_DIR, STREAM_NAME
 from fraud_detection.demo.report import (
     LiveRun,
@@ -113,8 +115,8 @@ def _run(config: DemoConfig, run: LiveRun, stop: StopFlag, database: Path, model
 
         _step("dbt build: history, customer_info, features, the model (reused when current), tests")
         dbt.run(["build"])
-        state = DeliveryState(config.out / "alerts_state.json")
-        delivery = AlertDelivery([TerminalSink(sys.stdout), JsonLinesSink(run.alerts_path)], state)
+        sinks = [TerminalSink(sys.stdout), JsonLinesSink(run.alerts_path)]
+        delivery = AlertDelivery(sinks, WarehouseMarks(dbt))
         stats = CycleStats()
         refresh_once(dbt, delivery, stats)  # warms up: the model loads, older alerts go out
         if stop():

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from fraud_detection.alerts import AlertDelivery
+from fraud_detection.alerts.delivery import AlertDelivery
 from fraud_detection.refresh.dbt_session import DbtSession, WarehouseBusyError
 
 SELECTOR = "refresh_cycle"

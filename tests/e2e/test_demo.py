@@ -146,14 +146,15 @@ def test_the_demo_stopped_the_local_kinesis(demo):
 
 
 def test_the_alert_sink_on_its_own_sends_nothing_twice(demo):
-    state = demo.out / "alerts_state.json"
-    again = demo.detection("alerts", "--alert-state", str(state))
+    again = demo.detection("alerts")
     assert again.returncode == 0, again.stderr
     assert "0 alerts delivered" in again.stderr
     assert "FRAUD ALERT" not in again.stdout
-    # With no state, the whole queue is delivered again: the state is what makes it once.
-    fresh = demo.detection("alerts", "--alert-state", str(demo.folder / "new_state.json"))
-    assert f"{len(demo.alerts()):,} alerts delivered" in fresh.stderr
+    # The marks are the warehouse's, not the output's: a new file is not sent the past.
+    fresh = demo.folder / "elsewhere" / "alerts.jsonl"
+    elsewhere = demo.detection("alerts", "--alerts-out", str(fresh))
+    assert "0 alerts delivered" in elsewhere.stderr, elsewhere.stderr
+    assert not fresh.exists()
 
 
 def test_the_refresh_loop_leaves_the_warehouse_free_between_cycles(demo):
@@ -172,8 +173,6 @@ def test_the_refresh_loop_leaves_the_warehouse_free_between_cycles(demo):
                 "2",
                 "--duration",
                 "15",
-                "--alert-state",
-                str(demo.out / "alerts_state.json"),
             ],
             env=demo.env,
             cwd=PROJECT_DIR,

@@ -20,8 +20,8 @@ PII_MODELS = ("cust_payment_tx_fraud_predictions", "fraud_alerts")
 EXPOSURES = {
     "fraud_alerts_flow": (
         "application",
-        {"fraud_alerts", "cust_payment_tx_fraud_predictions"},
-        ["fraud_detection/alerts.py", "fraud_detection/refresh/loop.py"],
+        {"fraud_alerts", "fraud_alert_deliveries", "cust_payment_tx_fraud_predictions"},
+        ["fraud_detection/alerts/delivery.py", "fraud_detection/refresh/loop.py"],
     ),
     "demo_report": (
         "analysis",

@@ -30,7 +30,7 @@ def test_a_busy_warehouse_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
     try:
         assert holder.stdout.readline().strip() == "held"
         started = time.monotonic()
-        code = detection(["alerts", "--alert-state", str(tmp_path / "state.json")])
+        code = detection(["alerts"])
         err = capsys.readouterr().err.strip().splitlines()
         assert code == 2, err
         assert err[-1] == (

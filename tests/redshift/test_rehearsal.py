@@ -283,8 +283,6 @@ def test_the_detect_loop_gives_the_local_targets_predictions_and_alerts(deployme
             "20",
             "--alerts-out",
             str(alerts),
-            "--alert-state",
-            str(deployment.work / "alert_state.json"),
         )
     )
     rehearsed = dict(
@@ -300,6 +298,11 @@ def test_the_detect_loop_gives_the_local_targets_predictions_and_alerts(deployme
         int(json.loads(line)["transaction_id"]) for line in alerts.read_text().splitlines()
     }
     assert queued == {t for t, p in rehearsed.items() if p == 1} == delivered
+    # The delivery marks moved in the warehouse, beside the queue, one per sink.
+    marks = deployment.query(
+        f"select sink, delivered_through_transaction_id from {SCHEMA}.fraud_alert_deliveries"
+    )
+    assert sorted(sink for sink, _ in marks) == ["file", "terminal"]
 
     # The same records, scored locally with the same model: the serving version's artifact.
     local = LocalDbt(deployment.work / "local", kinesalite.endpoint_url, deployment.stream)

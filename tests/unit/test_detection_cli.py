@@ -26,10 +26,3 @@ def one_line_error(capsys) -> str:
 def test_detect_alerts_and_demo_reject_bad_arguments_in_one_line(argv, message, capsys):
     assert main(argv) == 2
     assert message in one_line_error(capsys)
-
-
-def test_alert_sink_refuses_a_damaged_state_file_in_one_line(tmp_path, capsys):
-    state = tmp_path / "state.json"
-    state.write_text("{oops")
-    assert main(["alerts", "--alert-state", str(state)]) == 2
-    assert "is not valid: remove it" in one_line_error(capsys)

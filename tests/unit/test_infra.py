@@ -244,8 +244,8 @@ def test_alert_sink_policy_publishes_to_the_topic_only(template):
     assert _allowed_actions(statements) == {"sns:Publish"}
     assert [s["Resource"] for s in statements] == [{"Ref": "AlertTopic"}]
     # IAM authorizes SNS Publish and PublishBatch both as sns:Publish (no sns:PublishBatch).
-    calls = set(_client_calls(ROOT / "fraud_detection" / "alerts.py"))
-    assert calls, "fraud_detection/alerts.py makes no SNS call any more: check the policy"
+    calls = set(_client_calls(ROOT / "fraud_detection" / "alerts" / "sinks.py"))
+    assert calls, "fraud_detection/alerts/sinks.py makes no SNS call any more: check the policy"
     assert calls <= {"publish", "publish_batch"}, f"the alert sink calls {calls}"
 
 
