@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("generate", "publish", "ingest", "features", "model", "freshness")
+BENCHMARKS = ("generate", "publish", "ingest", "features", "model", "freshness", "scale", "soak")
 
 
 def main(argv: list[str]) -> int:

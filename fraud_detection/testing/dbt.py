@@ -60,6 +60,8 @@ class LocalDbt:
 
     def command(self, *args: str, vars: str | None = None) -> list[str]:
         stream_vars = f"stream_name: {self.stream}"
+        if "history_path" not in (vars or ""):  # staging checks ids against the history
+            stream_vars += f", history_path: '{self.empty_history()}'"
         all_vars = "{" + stream_vars + (", " + vars if vars else "") + "}"
         return [DBT, *args, "--vars", all_vars, "--project-dir", str(PROJECT_DIR)]
 
@@ -73,6 +75,22 @@ class LocalDbt:
             timeout=timeout,
         )
         return DbtResult(done.returncode, done.stdout + done.stderr)
+
+    def empty_history(self) -> Path:
+        """A labelled history with no transaction, for tests that stream only."""
+        path = self.database.parent / "empty_history.parquet"
+        if not path.exists():
+            import duckdb
+
+            with duckdb.connect() as connection:
+                connection.execute(
+                    "copy (select 0::bigint as TRANSACTION_ID, now()::timestamp as TX_DATETIME,"
+                    " 0::bigint as CUSTOMER_ID, 0::bigint as TERMINAL_ID,"
+                    " 0::decimal(18, 2) as TX_AMOUNT, 0::bigint as TX_TIME_SECONDS,"
+                    " 0::bigint as TX_TIME_DAYS, 0 as TX_FRAUD, 0 as TX_FRAUD_SCENARIO"
+                    f" limit 0) to '{path}' (format parquet)"
+                )
+        return path
 
     def last_model_seconds(self) -> float:
         """dbt's own execution time of the single model the last command ran."""

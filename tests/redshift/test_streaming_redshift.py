@@ -61,6 +61,8 @@ STATEMENTS_TEMPLATE = """
     ]),
     'state_table': [definition_state_create_sql(state)],
     'mismatch_check': [definition_state_stored_sql(state, relation)],
+    'trim': [trim_stream_sql(relation, api.Relation.create(database='dev',
+        schema='fraud_detection', identifier='stg_kinesis__stream_records'))],
 } -%}
 {{ tojson(plans) }}
 """
@@ -94,6 +96,18 @@ def test_known_parser_gaps_are_checked_by_pattern(plans):
     assert parses_as_redshift(msk_schema)  # still a gap: drop this test's exemption when fixed
     [alter] = [s for s in plans["skip_auto_refresh_turned_off"] if s.startswith("alter")]
     assert SQLFLUFF_GAPS["alter_auto_refresh"].match(alter)
+
+
+def test_the_trim_deletes_only_what_the_ledger_took_and_the_retention_lets_go(plans):
+    """The DELETE that trim_streaming_view runs on Redshift (its page allows a streaming
+    view's name), parsed above with every other statement."""
+    [trim] = plans["trim"]
+    assert trim == (
+        'delete from "dev"."fraud_detection"."cust_payment_tx_stream" where'
+        " approximate_arrival_timestamp < dateadd( second, -86400, getdate() )"
+        " and refresh_time <= (select max(_refreshed_at) from"
+        ' "dev"."fraud_detection"."stg_kinesis__stream_records")'
+    )
 
 
 def test_a_rebuild_drops_the_views_bound_to_the_view_and_makes_them_again(plans):

@@ -17,22 +17,32 @@
     {%- set action = streaming_view_action(existing_relation is not none, stored[0], fingerprint, false) -%}
     {{ log(model.name ~ ": " ~ action, info=true) }}
 
+    {%- set positions = stream_positions_relation(this) -%}
+    {% call statement('create_positions') %}
+        {{ stream_positions_create_sql(positions) }}
+    {% endcall %}
     {%- if action == 'refresh' %}
+        {#- Where each shard was read up to: kept in their own table, not taken from the
+            view's rows, which are trimmed (trim_stream) and would cost a scan per refresh.
+            A view made before positions were kept seeds them from its rows, once. -#}
+        {%- set kept = run_query(stream_positions_count_sql(positions, this)).rows[0][0] %}
+        {%- if kept == 0 %}
+            {% call statement('seed_positions') %}
+                {{ stream_positions_move_sql(positions, this, target_relation) }}
+            {% endcall %}
+        {%- endif %}
         {% call statement('positions') %}
             set variable kinesis_positions = (
-                select coalesce(json_group_object(shard_id, last_sequence_number), '{}')::varchar
-                from (
-                    select
-                        shard_id,
-                        arg_max(sequence_number, lpad(sequence_number, 64, '0')) as last_sequence_number
-                    from {{ target_relation }}
-                    group by shard_id
-                ) as shard_positions
+                select coalesce(json_group_object(shard_id, sequence_number), '{}')::varchar
+                from {{ positions }}
+                where relation_name = '{{ this.identifier }}'
             )
         {% endcall %}
+        {% call statement('read') %}
+            create or replace temp table stream_refresh as {{ sql }}
+        {% endcall %}
         {% call statement('main') %}
-            insert into {{ target_relation }}
-            {{ sql }}
+            insert into {{ target_relation }} select * from stream_refresh
         {% endcall %}
     {%- else %}
         {% call statement('positions') %}
@@ -41,15 +51,22 @@
         {%- if action == 'rebuild' %}
             {{ adapter.drop_relation(existing_relation) }}
         {%- endif %}
+        {% call statement('read') %}
+            create or replace temp table stream_refresh as {{ sql }}
+        {% endcall %}
         {% call statement('main') %}
-            create table {{ target_relation }} as
-            {{ sql }}
+            create table {{ target_relation }} as select * from stream_refresh
         {% endcall %}
         {% call statement('record_state') %}
             {{ definition_state_forget_sql(state, this) }};
-            {{ definition_state_record_sql(state, this, fingerprint, settings.auto_refresh) }}
+            {{ definition_state_record_sql(state, this, fingerprint, settings.auto_refresh) }};
+            delete from {{ positions }} where relation_name = '{{ this.identifier }}'
         {% endcall %}
     {%- endif %}
+    {% call statement('move_positions') %}
+        {{ stream_positions_move_sql(positions, this, 'stream_refresh') }};
+        drop table stream_refresh
+    {% endcall %}
 
     {{ run_hooks(post_hooks, inside_transaction=True) }}
     {#- dbt-duckdb rolls back what is not committed when it releases the connection. -#}

@@ -1,6 +1,16 @@
--- Records that are not a valid transaction, with the reason and their stream coordinates,
--- so that nothing the stream delivered disappears in silence. A conflicting duplicate also
--- carries the stream coordinates of the first arrival, the one kept.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+    )
+}}
+
+-- Records that are not a valid transaction, with the reason, their stream coordinates and
+-- their bytes, so that nothing the stream delivered disappears in silence (the bytes are
+-- kept here: the stream itself is trimmed). A conflicting duplicate also carries the stream
+-- coordinates of the first arrival, the one kept. Incremental: each run takes the ledger's
+-- rejects from the refreshes since its last run; a reject is examined once.
 
 with
 
@@ -11,41 +21,22 @@ stream_records as (
         _sequence_number,
         _partition_key,
         _arrived_at,
+        _refreshed_at,
         reject_reason,
         _first_shard_id,
-        _first_sequence_number
-    from {{ ref('stg_kinesis__stream_records') }}
-    where reject_reason is not null
-
-),
-
-stream as (
-
-    select
-        shard_id,
-        sequence_number,
+        _first_sequence_number,
         kinesis_data
-    from {{ ref('cust_payment_tx_stream') }}
+    from {{ ref('stg_kinesis__stream_records') }} as stream_records
+    {{ refreshed_since_last_run('stream_records._refreshed_at') }}
 
 ),
 
-rejects_with_data as (
+rejects as (
 
-    select
-        stream_records._shard_id,
-        stream_records._sequence_number,
-        stream_records._partition_key,
-        stream_records._arrived_at,
-        stream_records.reject_reason,
-        stream_records._first_shard_id,
-        stream_records._first_sequence_number,
-        stream.kinesis_data
+    select *
     from stream_records
-    inner join stream
-        on
-            stream_records._shard_id = stream.shard_id
-            and stream_records._sequence_number = stream.sequence_number
+    where reject_reason is not null
 
 )
 
-select * from rejects_with_data
+select * from rejects

@@ -1,6 +1,21 @@
--- One row per record ingested from the stream: its stream coordinates, the walkthrough's
--- fields typed, why it is rejected (null when valid), and its delivery number (1 for the
--- first arrival of a transaction id; producer retries can deliver a record twice).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        sort=['_refreshed_at', '_arrived_at'],
+        full_refresh=('stg_kinesis__stream_records' in var('rebuild_streaming_views', [])),
+        post_hook="{{ trim_stream(ref('cust_payment_tx_stream'), this) }}",
+    )
+}}
+
+-- The ledger of the stream: one row per record ingested, typed, validated and deduplicated
+-- once. Incremental: each run takes only the records the streaming view's refreshes added
+-- since the last run (refresh_time after the newest _refreshed_at here), so its cost follows
+-- the new records, not the stream's age; the transactions and the rejects are taken from it.
+-- Each row: its stream coordinates, the walkthrough's fields typed, why it is rejected (null
+-- when valid), its delivery number (1 for the first arrival of a transaction id; producer
+-- retries can deliver a record twice), and for a reject its bytes (the stream is trimmed).
 --
 -- The rules (a record breaking one is a reject, with the first rule it breaks as reason):
 -- - too_large: over 65,535 bytes, the most Redshift's json_serialize reads;
@@ -13,8 +28,14 @@
 --   most two decimals (the producer emits no refunds);
 -- - tx_datetime_in_future: more than the var max_clock_skew_seconds (300) after the record
 --   reached the stream;
+-- - transaction_id_in_history: the id of a transaction of the labelled history;
 -- - conflicting_duplicate: a later arrival of a transaction id whose fields differ from the
 --   first arrival's (kept: the first; _first_shard_id and _first_sequence_number locate it).
+-- A later arrival is recognised as such for the var duplicate_horizon_hours (168, 7 days:
+-- the longest retention of a Kinesis stream at the standard price, well over its default
+-- 24 hours) after the first arrival; the first arrival wins, whichever run ingested it.
+-- The ledger outlives the stream's retention, so --full-refresh leaves it alone unless it is
+-- named in the var rebuild_streaming_views (a rebuild reads only what the stream still holds).
 
 {#- The largest record whose fields are read: Redshift's json_serialize errors above the
     VARCHAR limit of 65,535 bytes (https://docs.aws.amazon.com/redshift/latest/dg/JSON_SERIALIZE.html),
@@ -34,6 +55,15 @@
     ('TX_TIME_SECONDS', integer, 'number', 'bigint'),
     ('TX_TIME_DAYS', integer, 'number', 'bigint'),
 ] %}
+{#- A valid record's fields as one string: a later arrival with another is a conflict. -#}
+{%- set fields_text = dbt.concat([
+    "cast(tx_datetime as varchar)", "'|'",
+    "cast(customer_id as varchar)", "'|'",
+    "cast(terminal_id as varchar)", "'|'",
+    "cast(tx_amount as varchar)", "'|'",
+    "cast(tx_time_seconds as varchar)", "'|'",
+    "cast(tx_time_days as varchar)",
+]) %}
 
 with
 
@@ -47,7 +77,14 @@ stream as (
         refresh_time,
         kinesis_data,
         payload
-    from {{ ref('cust_payment_tx_stream') }}
+    from {{ ref('cust_payment_tx_stream') }} as stream_records
+    {{ refreshed_since_last_run('stream_records.refresh_time') }}
+
+),
+
+history_ids as (
+
+    select transaction_id from {{ ref('cust_payment_tx_history') }}
 
 ),
 
@@ -68,6 +105,7 @@ fields_extracted as (
         partition_key,
         approximate_arrival_timestamp,
         refresh_time,
+        kinesis_data,
         is_too_large,
         {{ is_utf8('kinesis_data') }} as is_utf8,
         payload is not null as is_json,
@@ -108,25 +146,30 @@ fields_typed as (
 records_validated as (
 
     select
-        *,
+        fields_typed.*,
         case
-            when is_too_large then 'too_large'
-            when not is_utf8 then 'not_utf8'
-            when not is_json then 'not_json'
-            when not is_object then 'not_a_json_object'
+            when fields_typed.is_too_large then 'too_large'
+            when not fields_typed.is_utf8 then 'not_utf8'
+            when not fields_typed.is_json then 'not_json'
+            when not fields_typed.is_object then 'not_a_json_object'
             {% for key, pattern, json_type, column_type in fields %}
-                when {{ key | lower }}_text is null then 'missing_{{ key | lower }}'
+                {%- set column = 'fields_typed.' ~ key | lower %}
+                when {{ column }}_text is null then 'missing_{{ key | lower }}'
                 {%- set is_string = 'true' if json_type == 'string' else 'false' %}
                 when
-                    coalesce({{ key | lower }}_is_string, false) != {{ is_string }}
-                    or {{ key | lower }}_typed is null
+                    coalesce({{ column }}_is_string, false) != {{ is_string }}
+                    or {{ column }}_typed is null
                     then 'invalid_{{ key | lower }}'
             {% endfor %}
-            when tx_datetime_typed > {{ dbt.dateadd(
-                'second', var('max_clock_skew_seconds', 300), 'approximate_arrival_timestamp') }}
+            when fields_typed.tx_datetime_typed > {{ dbt.dateadd(
+                'second', var('max_clock_skew_seconds', 300),
+                'fields_typed.approximate_arrival_timestamp') }}
                 then 'tx_datetime_in_future'
+            when history_ids.transaction_id is not null then 'transaction_id_in_history'
         end as reject_reason
     from fields_typed
+    left join history_ids
+        on fields_typed.transaction_id_typed = history_ids.transaction_id
 
 ),
 
@@ -139,6 +182,7 @@ records_typed as (
         records_validated.approximate_arrival_timestamp as _arrived_at,
         records_validated.refresh_time as _refreshed_at,
         records_validated.reject_reason,
+        records_validated.kinesis_data,
         {% for key, pattern, json_type, column_type in fields %}
             case
                 when records_validated.reject_reason is null
@@ -154,14 +198,7 @@ deliveries_numbered as (
 
     select
         *,
-        {{ dbt.concat([
-            "cast(tx_datetime as varchar)", "'|'",
-            "cast(customer_id as varchar)", "'|'",
-            "cast(terminal_id as varchar)", "'|'",
-            "cast(tx_amount as varchar)", "'|'",
-            "cast(tx_time_seconds as varchar)", "'|'",
-            "cast(tx_time_days as varchar)",
-        ]) }} as _fields,
+        {{ fields_text }} as _fields,
         row_number() over (
             partition by transaction_id
             order by _arrived_at, _shard_id, lpad(_sequence_number, 64, '0')
@@ -170,15 +207,84 @@ deliveries_numbered as (
 
 ),
 
+{%- if var('offline_compile', false) or is_incremental() %}
+
+    earlier_deliveries as (
+
+        -- The valid arrivals of these transaction ids that earlier runs took, within the
+        -- horizon: the first one, its fields, and how many there were.
+        select
+            transaction_id,
+            max(case when _delivery_number = 1 then _shard_id end) as _first_shard_id,
+            max(case when _delivery_number = 1 then _sequence_number end)
+                as _first_sequence_number,
+            max(case when _delivery_number = 1 then _fields end) as _first_fields,
+            count(*) as _deliveries_before
+        from (
+            select
+                transaction_id,
+                _shard_id,
+                _sequence_number,
+                _delivery_number,
+                {{ fields_text }} as _fields
+            from {{ this }} as earlier_records
+            where
+                earlier_records.reject_reason is null
+                and earlier_records._arrived_at > (
+                    select {{ dbt.dateadd(
+                        'hour', -var('duplicate_horizon_hours', 168), 'min(new_records._arrived_at)') }}
+                    from records_typed as new_records
+                )
+                and earlier_records.transaction_id in (
+                    select new_records.transaction_id from records_typed as new_records
+                )
+        ) as earlier
+        group by transaction_id
+        having max(case when _delivery_number = 1 then _shard_id end) is not null
+
+    ),
+
+{%- else %}
+
+    earlier_deliveries as (
+
+        select
+            transaction_id,
+            _shard_id as _first_shard_id,
+            _sequence_number as _first_sequence_number,
+            _fields as _first_fields,
+            _arrival as _deliveries_before
+        from deliveries_numbered
+        where 1 = 0
+
+    ),
+
+{%- endif %}
+
 first_arrivals as (
 
+    -- Per transaction id, the arrival that is kept: an earlier run's, else this run's first.
+    select
+        transaction_id,
+        _first_shard_id,
+        _first_sequence_number,
+        _first_fields,
+        _deliveries_before
+    from earlier_deliveries
+    union all
     select
         transaction_id,
         _shard_id as _first_shard_id,
         _sequence_number as _first_sequence_number,
-        _fields as _first_fields
+        _fields as _first_fields,
+        0 as _deliveries_before
     from deliveries_numbered
-    where reject_reason is null and _arrival = 1
+    where
+        reject_reason is null
+        and _arrival = 1
+        and deliveries_numbered.transaction_id not in (
+            select earlier_deliveries.transaction_id from earlier_deliveries
+        )
 
 ),
 
@@ -197,29 +303,48 @@ duplicates_classified as (
         deliveries_numbered.tx_amount,
         deliveries_numbered.tx_time_seconds,
         deliveries_numbered.tx_time_days,
-        case
-            when
-                deliveries_numbered.reject_reason is null
-                and deliveries_numbered._fields != first_arrivals._first_fields
-                then 'conflicting_duplicate'
-            else deliveries_numbered.reject_reason
-        end as reject_reason,
-        case
-            when
-                deliveries_numbered.reject_reason is null
-                and deliveries_numbered._fields = first_arrivals._first_fields
-                then deliveries_numbered._arrival
-        end as _delivery_number,
-        case
-            when deliveries_numbered._arrival > 1 then first_arrivals._first_shard_id
-        end as _first_shard_id,
-        case
-            when deliveries_numbered._arrival > 1 then first_arrivals._first_sequence_number
-        end as _first_sequence_number
+        deliveries_numbered.kinesis_data,
+        deliveries_numbered.reject_reason as _validation_reject_reason,
+        first_arrivals._first_shard_id,
+        first_arrivals._first_sequence_number,
+        deliveries_numbered._fields = first_arrivals._first_fields as _same_fields,
+        first_arrivals._deliveries_before + deliveries_numbered._arrival as _arrival
     from deliveries_numbered
     left join first_arrivals
         on deliveries_numbered.transaction_id = first_arrivals.transaction_id
 
+),
+
+records_classified as (
+
+    select
+        _shard_id,
+        _sequence_number,
+        _partition_key,
+        _arrived_at,
+        _refreshed_at,
+        transaction_id,
+        tx_datetime,
+        customer_id,
+        terminal_id,
+        tx_amount,
+        tx_time_seconds,
+        tx_time_days,
+        case
+            when _validation_reject_reason is null and not _same_fields
+                then 'conflicting_duplicate'
+            else _validation_reject_reason
+        end as reject_reason,
+        case
+            when _validation_reject_reason is null and _same_fields then _arrival
+        end as _delivery_number,
+        case when _arrival > 1 then _first_shard_id end as _first_shard_id,
+        case when _arrival > 1 then _first_sequence_number end as _first_sequence_number,
+        case
+            when _validation_reject_reason is not null or not _same_fields then kinesis_data
+        end as kinesis_data
+    from duplicates_classified
+
 )
 
-select * from duplicates_classified
+select * from records_classified

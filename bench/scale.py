@@ -1,0 +1,155 @@
+"""cycle_seconds_by_kept_rows: one refresh cycle (`dbt run --selector refresh_cycle`, in
+process as the detect loop runs it) with 1,000 new records, while the warehouse already keeps
+0, 1M, 5M and 20M stream records of the last 24 hours, all of them ingested, typed and scored;
+medians of RUNS cycles. cycle_growth_0_to_20m: the 20M cycle over the 0 one (target <= 1.25).
+
+The default world (5,000 customers, 183 days of history ending today) is built and its model
+trained as `make demo` does; the 1,000 new records of each cycle come from the producer through
+the local Kinesis. The kept records are written straight into the streaming view (a shard of
+their own, arrival times spread over the last 24 hours), then one cycle ingests and scores
+them, as the loop would have over the day. They belong to customers of their own, 2.5 each
+(the world's rate of transactions per customer and day): a stream's age does not make one
+customer busier, so the new records' customers have their usual history whatever the size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+from bench import results
+from fraud_detection.refresh.dbt_session import DbtSession
+from fraud_detection.testing.dbt import base_env
+from fraud_detection.testing.ports import free_port
+from producer.cli import main as producer
+from producer.generate import generate_files
+from producer.kinesis import ensure_stream, make_client
+from producer.local_kinesis import LocalKinesis
+from producer.world import WorldConfig
+
+SIZES = (0, 1_000_000, 5_000_000, 20_000_000)
+NEW_RECORDS = 1_000
+RUNS = 3
+DAYS = 183
+STREAM = "bench-scale"
+CHUNK = 5_000_000  # kept records written per statement
+TRANSACTIONS_PER_CUSTOMER = 2.5
+FIRST_KEPT_ID = 10**15  # above the history's ids, below the producer's live ones
+FIRST_KEPT_CUSTOMER = 10**9
+
+
+def keep_records(database: Path, start: int, stop: int, terminals: int) -> None:
+    """Kept records start..stop-1, valid, arrived over the last 24 hours (the newest first
+    written last), refreshed now."""
+    customers = max(1, int(SIZES[-1] / TRANSACTIONS_PER_CUSTOMER))
+    with duckdb.connect(str(database)) as connection:
+        for first in range(start, stop, CHUNK):
+            last = min(stop, first + CHUNK)
+            connection.execute(f"""
+                insert into cust_payment_tx_stream by name
+                with kept as (
+                    select
+                        i,
+                        cast(now() at time zone 'UTC' as timestamp)
+                            - to_microseconds(cast((1 - i / {SIZES[-1]}) * 86000e6 as bigint))
+                            - interval 60 second as arrived_at
+                    from range({first}, {last}) as r(i)
+                ),
+                records as (
+                    select
+                        i,
+                        arrived_at,
+                        json_object(
+                            'TRANSACTION_ID', {FIRST_KEPT_ID} + i,
+                            'TX_DATETIME', strftime(arrived_at, '%Y-%m-%d %H:%M:%S'),
+                            'CUSTOMER_ID', {FIRST_KEPT_CUSTOMER} + (i * 7919) % {customers},
+                            'TERMINAL_ID', (i * 104729) % {terminals},
+                            'TX_AMOUNT', round(5 + (i % 9973) / 100.0, 2),
+                            'TX_TIME_SECONDS', i,
+                            'TX_TIME_DAYS', 0
+                        ) as payload
+                    from kept
+                )
+                select
+                    'shardId-kept' as shard_id,
+                    lpad(cast(i as varchar), 20, '0') as sequence_number,
+                    cast(i % 1000 as varchar) as partition_key,
+                    arrived_at as approximate_arrival_timestamp,
+                    cast(now() at time zone 'UTC' as timestamp) as refresh_time,
+                    encode(cast(payload as varchar)) as kinesis_data,
+                    payload
+                from records
+            """)
+
+
+def cycle(dbt: DbtSession) -> float:
+    started = time.perf_counter()
+    dbt.run(["run", "--selector", "refresh_cycle"])
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    runs: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        port = free_port()
+        with LocalKinesis(port=port, data_dir=work / "kinesis") as server:
+            os.environ.update(base_env(work))
+            database = work / "fraud_detection.duckdb"
+            os.environ["FRAUD_DUCKDB_PATH"] = str(database)
+            os.environ["FRAUD_MODELS_DIR"] = str(work / "models")
+            os.environ["KINESIS_ENDPOINT_URL"] = server.endpoint_url
+            ensure_stream(make_client(server.endpoint_url), STREAM, shards=2, create=True)
+            start = dt.date.today() - dt.timedelta(days=DAYS)
+            world = WorldConfig(start_date=start)
+            generate_files(world, DAYS, work / "data", "parquet")
+            dbt = DbtSession(
+                vars={
+                    "history_path": str(work / "data" / "cust_payment_tx_history.parquet"),
+                    "stream_name": STREAM,
+                    "training_end": (start + dt.timedelta(days=DAYS * 2 // 3)).isoformat(),
+                }
+            )
+            dbt.run(["build"])
+            cycle(dbt)  # loads the model, as the loop's first cycle does
+            kept = 0
+            for size in SIZES:
+                if size > kept:
+                    keep_records(database, kept, size, world.terminals)
+                    kept = size
+                    cycle(dbt)  # ingests, types and scores them
+                    [(ledger,)] = dbt.query(
+                        "select count(*) from {{ ref('stg_kinesis__stream_records') }}"
+                        " where _shard_id = 'shardId-kept'"
+                    )
+                    assert ledger == size, (ledger, size)
+                seconds = []
+                for _ in range(RUNS):
+                    published = producer([
+                        "stream", "--endpoint-url", server.endpoint_url, "--stream", STREAM,
+                        "--rate", "20000", "--count", str(NEW_RECORDS), "--no-progress",
+                        "--start-date", start.isoformat(),
+                        "--labels-out", str(work / "labels.csv"),
+                    ])  # fmt: skip
+                    assert published == 0
+                    seconds.append(cycle(dbt))
+                runs[f"cycle_seconds_{size}"] = [round(s, 3) for s in seconds]
+                median = results.median(seconds)
+                print(f"kept {size:,}: cycle {median:.2f} s ({seconds})", flush=True)
+    by_size = {str(size): round(results.median(runs[f"cycle_seconds_{size}"]), 3) for size in SIZES}
+    figures = {
+        "cycle_seconds_by_kept_rows": by_size,
+        "cycle_growth_0_to_20m": round(by_size[str(SIZES[-1])] / by_size["0"], 3),
+        "new_records_per_cycle": NEW_RECORDS,
+        "runs": RUNS,
+    }
+    results.write("scale", figures, runs)
+
+
+if __name__ == "__main__":
+    main()

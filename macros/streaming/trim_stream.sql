@@ -1,0 +1,59 @@
+{#- Keeps the streaming view from growing forever: removes the records older than the
+    stream's retention (var stream_retention_hours, 24 by default, Kinesis' default) that
+    the ledger (stg_kinesis__stream_records) has already taken, so that only records the
+    stream itself no longer holds go, and only once consumed. -#}
+{% macro trim_stream_sql(stream, ledger) %}
+    {%- set hours = checked_var('stream_retention_hours', var('stream_retention_hours', 24),
+        '[0-9]+([.][0-9]+)?', 'a number of hours') %}
+    delete from {{ stream }}
+    where
+        approximate_arrival_timestamp
+        < {{ dbt.dateadd('second', -((hours | float) * 3600) | int, utc_now()) }}
+        and refresh_time <= (select max(_refreshed_at) from {{ ledger }})
+{% endmacro %}
+
+
+{#- The trim as the ledger's post-hook: run in the transaction that added the records to the
+    ledger, so a kill before it commits undoes both. -#}
+{% macro trim_stream(stream, ledger) %}
+    {{ return(adapter.dispatch('trim_stream', 'fraud_detection')(stream, ledger)) }}
+{% endmacro %}
+
+{#- Redshift: nothing in the refresh cycle. A DELETE on the streaming view there competes with
+    its auto refresh, so it runs on its own schedule: `dbt run-operation trim_streaming_view`
+    (docs/deploy.md, "Keeping the streaming view bounded"). -#}
+{% macro default__trim_stream(stream, ledger) %}{% endmacro %}
+
+{#- DuckDB: the view is a table the plugin appends to, in arrival order, so the arrival
+    filter skips most row groups by their zone maps. -#}
+{% macro duckdb__trim_stream(stream, ledger) %}
+    {{ trim_stream_sql(stream, ledger) }}
+{% endmacro %}
+
+
+{#- The trim as an operation, on either target: `dbt run-operation trim_streaming_view`.
+    Redshift's DELETE takes a materialized view's name, for streaming ingestion views:
+    DELETE [ FROM ] { table_name | materialized_view_name } ... [ WHERE condition ]
+    (https://docs.aws.amazon.com/redshift/latest/dg/r_DELETE.html). The deleted rows' space
+    is reclaimed by the automatic VACUUM DELETE
+    (https://docs.aws.amazon.com/redshift/latest/dg/r_VACUUM_command.html). -#}
+{% macro trim_streaming_view() %}
+    {%- call statement('trim_streaming_view', auto_begin=True) %}
+        {{ trim_stream_sql(ref('cust_payment_tx_stream'), ref('stg_kinesis__stream_records')) }}
+    {%- endcall %}
+    {%- do adapter.commit() %}
+    {{ log("trimmed " ~ ref('cust_payment_tx_stream') ~ " to the var stream_retention_hours", info=true) }}
+{% endmacro %}
+
+
+{#- Now, in UTC, as a timestamp without time zone (the stream's timestamps are UTC). -#}
+{% macro utc_now() %}
+    {{ return(adapter.dispatch('utc_now', 'fraud_detection')()) }}
+{% endmacro %}
+
+{#- Redshift: GETDATE is in the session's time zone, UTC unless set otherwise
+    (https://docs.aws.amazon.com/redshift/latest/dg/r_GETDATE.html). -#}
+{% macro default__utc_now() %}getdate(){% endmacro %}
+
+{#- DuckDB: now() is a TIMESTAMPTZ shown in the session's time zone: taken in UTC. -#}
+{% macro duckdb__utc_now() %}cast(now() at time zone 'UTC' as timestamp){% endmacro %}
