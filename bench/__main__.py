@@ -5,7 +5,15 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("generate", "publish", "ingest", "features", "model", "freshness")
+BENCHMARKS = (
+    "generate",
+    "publish",
+    "ingest",
+    "features",
+    "model",
+    "model_protocol",
+    "freshness",
+)
 
 
 def main(argv: list[str]) -> int:
