@@ -5,7 +5,17 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("generate", "publish", "ingest", "features", "model", "freshness", "scale", "soak")
+BENCHMARKS = (
+    "generate",
+    "publish",
+    "ingest",
+    "features",
+    "model",
+    "model_protocol",
+    "freshness",
+    "scale",
+    "soak",
+)
 
 
 def main(argv: list[str]) -> int:

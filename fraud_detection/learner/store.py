@@ -26,9 +26,9 @@ class ModelInfo:
     state: str
     learner: str
     objective: str
-    validation_objective_value: float
-    validation_auc: float
-    validation_average_precision: float
+    validation_objective_value: float | None  # None: too few frauds to validate on
+    validation_auc: float | None
+    validation_average_precision: float | None
     threshold: float
     training_start: str
     training_end: str
@@ -38,6 +38,7 @@ class ModelInfo:
     training_seconds: float
     fingerprint: str
     created_at: str
+    validation_scheme: str = ""  # how the candidates were validated (learner.validation)
     candidates: list[dict] = field(default_factory=list)
 
 

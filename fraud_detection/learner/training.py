@@ -1,6 +1,8 @@
-"""The local counterpart of Redshift ML's CREATE MODEL (AutoML): train candidate learners on a
-time-ordered split, pick one by the objective and tune its decision threshold. The result is
-kept by fraud_detection.learner.store and served by fraud_detection.plugins.fraud_model.
+"""The local counterpart of Redshift ML's CREATE MODEL (AutoML): train candidate learners,
+validate them with the scheme that fits the window (fraud_detection.learner.validation: a
+time-ordered split, or stratified folds for a short window), pick one by the objective and
+tune its decision threshold. The result is kept by fraud_detection.learner.store and served
+by fraud_detection.plugins.fraud_model.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import pandas as pd
 
 from fraud_detection.defaults import MODEL_INPUTS
 from fraud_detection.learner.store import ModelInfo
+from fraud_detection.learner.validation import plan_validation
 
 TARGET = "tx_fraud"
 OBJECTIVES = ("F1", "AUC", "AP")
@@ -32,6 +35,7 @@ class TrainingOptions:
     model_type: str | None = None  # AUTO OFF: this Redshift ML model type only
     validation_share: float = 0.2  # the latest share of the training period, by time
     validation_gap_days: int = 7  # labels arrive late: leave a gap before validation
+    min_days_for_time_split: float = 28.0  # shorter windows are validated on stratified folds
     max_runtime_seconds: float = 600.0
     seed: int = 0
 
@@ -107,65 +111,71 @@ def objective_value(objective: str, labels: np.ndarray, scores: np.ndarray) -> f
     return best_f1_threshold(labels, scores)[1]
 
 
-def time_split(frame: pd.DataFrame, options: TrainingOptions) -> tuple[np.ndarray, np.ndarray]:
-    """Boolean masks (fit, validate): validation is the latest share of the period, after a gap."""
-    times = pd.to_datetime(frame[options.time_column])
-    start, end = times.min(), times.max()
-    validation_start = end - (end - start) * options.validation_share
-    fit_end = validation_start - pd.Timedelta(days=options.validation_gap_days)
-    fit, validate = (times < fit_end).to_numpy(), (times >= validation_start).to_numpy()
-    if fit.sum() == 0 or validate.sum() == 0:
-        raise ValueError("the training period is too short for a time-ordered validation split")
-    return fit, validate
+def _validate(name: str, options, features, labels, plan, objective: str) -> dict:
+    """A candidate's validation scores: fitted on each fold's fit rows, scored on its
+    validation rows, measured on the validation rows of every fold together."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    scores = np.full(len(labels), np.nan)
+    validated = np.zeros(len(labels), bool)
+    for fit, validate in plan.folds:
+        learner = make_learner(name, options.seed).fit(features[fit], labels[fit])
+        scores[validate] = learner.predict_proba(features[validate])[:, 1]
+        validated |= validate
+    labels, scores = labels[validated], scores[validated]
+    threshold, f1 = best_f1_threshold(labels, scores)
+    return {
+        "learner": name,
+        "objective_value": objective_value(objective, labels, scores),
+        "f1": f1,
+        "threshold": threshold,
+        "auc": float(roc_auc_score(labels, scores)),
+        "average_precision": float(average_precision_score(labels, scores)),
+    }
 
 
 def train(
     frame: pd.DataFrame, options: TrainingOptions, model_name: str
 ) -> tuple[object, ModelInfo]:
-    """Fit the candidates, choose by the objective on validation, refit it on everything."""
-    from sklearn.metrics import average_precision_score, roc_auc_score
+    """Fit the candidates, choose by the objective on validation, refit it on everything.
 
+    Any window holding frauds and genuine transactions trains; any other raises
+    fraud_detection.learner.validation.TrainingWindowError, naming the window."""
     columns = (*options.features, options.target, options.time_column)
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ValueError(f"the training data lacks column(s) {', '.join(missing)}")
-    if frame[options.target].nunique() < 2:
-        raise ValueError("the training data must hold both frauds and genuine transactions")
     started = time.perf_counter()
     objective = options.objective.upper()
     features = frame[list(options.features)].to_numpy(dtype=np.float64)
     labels = frame[options.target].to_numpy(dtype=np.int64)
-    fit, validate = time_split(frame, options)
+    times = pd.to_datetime(frame[options.time_column])
+    plan = plan_validation(
+        times,
+        labels,
+        share=options.validation_share,
+        gap_days=options.validation_gap_days,
+        min_days_for_time_split=options.min_days_for_time_split,
+        seed=options.seed,
+    )
 
-    candidates = []
-    for name in options.candidates:
-        learner = make_learner(name, options.seed).fit(features[fit], labels[fit])
-        scores = learner.predict_proba(features[validate])[:, 1]
-        threshold, f1 = best_f1_threshold(labels[validate], scores)
-        candidates.append(
-            {
-                "learner": name,
-                "objective_value": objective_value(objective, labels[validate], scores),
-                "f1": f1,
-                "threshold": threshold,
-                "auc": float(roc_auc_score(labels[validate], scores)),
-                "average_precision": float(average_precision_score(labels[validate], scores)),
-            }
-        )
+    # A single fraud leaves nothing to choose or tune on: the first candidate, threshold 0.5.
+    candidates = [] if plan.folds else [{"learner": options.candidates[0], "threshold": 0.5}]
+    for name in options.candidates if plan.folds else ():
+        candidates.append(_validate(name, options, features, labels, plan, objective))
         if time.perf_counter() - started > options.max_runtime_seconds:
             break
-    chosen = max(candidates, key=lambda c: c["objective_value"])
+    chosen = max(candidates, key=lambda c: c.get("objective_value", 0.0))
     model = make_learner(chosen["learner"], options.seed).fit(features, labels)
-    times = pd.to_datetime(frame[options.time_column])
     info = ModelInfo(
         model_name=model_name,
         version=0,
         state="READY",
         learner=chosen["learner"],
         objective=objective,
-        validation_objective_value=chosen["objective_value"],
-        validation_auc=chosen["auc"],
-        validation_average_precision=chosen["average_precision"],
+        validation_objective_value=chosen.get("objective_value"),
+        validation_auc=chosen.get("auc"),
+        validation_average_precision=chosen.get("average_precision"),
         threshold=chosen["threshold"],
         training_start=str(times.min()),
         training_end=str(times.max()),
@@ -175,6 +185,7 @@ def train(
         training_seconds=round(time.perf_counter() - started, 3),
         fingerprint="",
         created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        validation_scheme=plan.scheme,
         candidates=candidates,
     )
     return model, info

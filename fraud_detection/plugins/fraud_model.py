@@ -7,6 +7,9 @@ is this module's names, a test checks the Jinja against them:
   labels, highest first (a STRUCT of two lists, for Redshift's SUPER), from the current
   artifact of the model (fraud_detection.learner.store);
   function and inputs are dbt_project.yml's var ``fraud_model`` (fraud_detection.defaults);
+  a row with any input NULL (or NaN) gets NULL from both, as SQL functions answer NULL input:
+  no verdict, so no alert (fraud_alerts keeps ``fraud_prediction = 1``), instead of the one
+  the learner would give by reading NULL as "missing";
 - ``fraud_model_train(training_table, options_json, fingerprint)`` trains on a committed table;
   ``options_json`` holds fields of TrainingOptions, and the result is a ModelInfo as JSON;
 - ``fraud_model_info(model_name)`` is the current ModelInfo as JSON, or null.
@@ -82,19 +85,27 @@ class FraudModelFunctions:
         return self._loaded[1], self._loaded[2]
 
     def probabilities(self, *columns: pa.Array) -> pa.Array:
+        """The probability of fraud per row, NULL where an input is NULL or NaN."""
         model, _ = self._model()
         features = np.column_stack(
             [column.to_numpy(zero_copy_only=False).astype(np.float64) for column in columns]
         )
+        known = ~np.isnan(features).any(axis=1)
+        fraud = np.full(len(features), np.nan)
         # DuckDB already calls this from each of its threads, one vector at a time: a single
         # OpenMP thread per call. Letting the model start its own team as well oversubscribes
         # the cores, and OpenMP's spin-waiting then made a 1,000-row call take seconds.
-        with _single_threaded():
-            return pa.array(model.predict_proba(features)[:, 1], pa.float64())
+        if known.any():
+            with _single_threaded():
+                scored = features if known.all() else features[known]
+                fraud[known] = model.predict_proba(scored)[:, 1]
+        return pa.array(fraud, pa.float64(), mask=~known)
 
     def probability_metrics(self, *columns: pa.Array) -> pa.Array:
-        """Per row {probabilities: [p, 1 - p], labels: ['1', '0']}, sorted highest first."""
-        fraud = self.probabilities(*columns).to_numpy()
+        """Per row {probabilities: [p, 1 - p], labels: ['1', '0']}, sorted highest first;
+        NULL where an input is NULL."""
+        result = self.probabilities(*columns)
+        fraud = result.to_numpy(zero_copy_only=False)
         fraud_first = fraud >= 0.5
         high = np.where(fraud_first, fraud, 1.0 - fraud)
         offsets = pa.array(np.arange(0, 2 * len(fraud) + 1, 2, dtype=np.int32))
@@ -110,12 +121,17 @@ class FraudModelFunctions:
                 pa.ListArray.from_arrays(offsets, pa.array(labels, pa.string())),
             ],
             names=["probabilities", "labels"],
+            mask=result.is_null(),
         )
 
     def predictions(self, *columns: pa.Array) -> pa.Array:
+        """1 where the probability reaches the model's threshold, else 0; NULL where an input
+        is NULL."""
         _, info = self._model()
-        probabilities = self.probabilities(*columns).to_numpy()
-        return pa.array((probabilities >= info.threshold).astype(np.int32), pa.int32())
+        result = self.probabilities(*columns)
+        fraud = result.to_numpy(zero_copy_only=False)
+        unknown = result.is_null().to_numpy(zero_copy_only=False)
+        return pa.array((fraud >= info.threshold).astype(np.int32), pa.int32(), mask=unknown)
 
     def train(self, training_table: str, options_json: str, fingerprint: str) -> str:
         cursor = self.connection.cursor()  # sees committed tables only: the caller commits first

@@ -57,6 +57,34 @@ class LocalDbt:
         self.env["KINESIS_ENDPOINT_URL"] = endpoint_url
         self.stream = stream
         self.database = Path(self.env["FRAUD_DUCKDB_PATH"])
+        self.history_vars = ""
+
+    def build_training_features(self, history: Path, models_dir: Path) -> None:
+        """Build a world's history, customer_info and training features, with the model's
+        artifacts kept in ``models_dir``; later commands pass ``history_vars``."""
+        self.env["FRAUD_MODELS_DIR"] = str(models_dir)
+        self.history_vars = f"history_path: '{history}'"
+        models = ("customer_info", "cust_payment_tx_history", "int_training_features")
+        built = self.run("build", "-s", *models, vars=self.history_vars)
+        if built.returncode != 0:
+            raise RuntimeError(f"dbt build failed:\n{built.output[-3000:]}")
+
+    def model_versions(self, model: str) -> list[str]:
+        """The local model's artifact folders (v1, v2, ...)."""
+        folder = Path(self.env["FRAUD_MODELS_DIR"]) / model
+        return sorted(p.name for p in folder.glob("v*")) if folder.exists() else []
+
+    def model_connection(self):
+        """A read-only connection to the DuckDB file with the model's SQL functions."""
+        import duckdb
+
+        from fraud_detection.plugins.fraud_model import Plugin
+
+        connection = duckdb.connect(str(self.database), read_only=True)
+        Plugin("testing", {"models_dir": self.env["FRAUD_MODELS_DIR"]}).configure_connection(
+            connection
+        )
+        return connection
 
     def command(self, *args: str, vars: str | None = None) -> list[str]:
         stream_vars = f"stream_name: {self.stream}"

@@ -44,23 +44,14 @@ def dbt(tmp_path_factory, kinesalite) -> LocalDbt:
     stream = f"model-{uuid.uuid4().hex[:8]}"
     ensure_stream(make_client(kinesalite.endpoint_url), stream, shards=2, create=True)
     runner = LocalDbt(folder, kinesalite.endpoint_url, stream)
-    runner.env["FRAUD_MODELS_DIR"] = str(folder / "models")
-    runner.history_vars = f"history_path: '{folder / 'world' / 'cust_payment_tx_history.parquet'}'"
-    built = runner.run(
-        "build",
-        "-s",
-        "customer_info",
-        "cust_payment_tx_history",
-        "int_training_features",
-        vars=runner.history_vars,
+    runner.build_training_features(
+        folder / "world" / "cust_payment_tx_history.parquet", folder / "models"
     )
-    assert built.returncode == 0, built.output[-3000:]
     return runner
 
 
 def versions(dbt: LocalDbt) -> list[str]:
-    folder = dbt.database.parent / "models" / "cust_cc_txn_fd"
-    return sorted(p.name for p in folder.glob("v*")) if folder.exists() else []
+    return dbt.model_versions("cust_cc_txn_fd")
 
 
 def test_the_function_before_any_training_names_the_command(dbt):

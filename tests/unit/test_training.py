@@ -8,6 +8,7 @@ import pytest
 
 from fraud_detection.defaults import MODEL_INPUTS
 from fraud_detection.learner.training import TrainingOptions, train
+from fraud_detection.learner.validation import TrainingWindowError
 
 
 def test_automl_picks_by_the_objective_on_a_time_ordered_split():
@@ -25,5 +26,54 @@ def test_automl_picks_by_the_objective_on_a_time_ordered_split():
     assert info.validation_objective_value > 0.9 and 0 < info.threshold < 1
     with pytest.raises(ValueError, match="objective must be one of"):
         TrainingOptions(objective="accuracy")
-    with pytest.raises(ValueError, match="both frauds and genuine"):
-        train(frame.assign(tx_fraud=0), TrainingOptions(), "m")
+
+
+def window(days: float, frauds: int, rows: int = 2_000, seed: int = 2) -> pd.DataFrame:
+    """``rows`` transactions spread over ``days`` days, the first ``frauds`` of a random
+    order fraudulent, with a large amount."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(rng.random((rows, len(MODEL_INPUTS))), columns=list(MODEL_INPUTS))
+    frame["tx_datetime"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(
+        np.sort(rng.random(rows)) * days, unit="D"
+    )
+    fraud = np.zeros(rows, int)
+    fraud[rng.permutation(rows)[:frauds]] = 1
+    return frame.assign(tx_fraud=fraud, tx_amount=frame.tx_amount + 2 * fraud)
+
+
+@pytest.mark.parametrize("days", [1, 7])
+def test_a_short_window_trains_on_stratified_folds_and_says_so(days):
+    _model, info = train(window(days, frauds=30), TrainingOptions(), "m")
+    assert info.validation_scheme.startswith("stratified 5-fold: a window of")
+    assert info.validation_scheme.endswith(" days, under 28 days")
+    assert info.validation_auc > 0.99 and 0 < info.threshold < 1
+    assert info.training_frauds == 30
+
+
+def test_a_long_window_keeps_the_time_ordered_split():
+    _model, info = train(window(60, frauds=200), TrainingOptions(), "m")
+    assert info.validation_scheme == "time-ordered: the latest 20% of the window after a 7-day gap"
+
+
+def test_few_frauds_still_train():
+    _model, info = train(window(7, frauds=3), TrainingOptions(), "m")
+    assert info.validation_scheme.startswith("stratified 3-fold")
+    _model, info = train(window(7, frauds=1), TrainingOptions(), "m")
+    assert info.validation_scheme.startswith("none: a single fraud")
+    assert info.threshold == 0.5 and info.validation_auc is None and info.learner == "xgboost"
+
+
+def test_only_a_window_without_a_class_fails_naming_the_window():
+    frame = window(1, frauds=0)
+    with pytest.raises(TrainingWindowError) as raised:
+        train(frame, TrainingOptions(), "m")
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith(
+        f"the training window {frame.tx_datetime.min()} to {frame.tx_datetime.max()} "
+        "holds no fraud (2000 transactions, 0 frauds)"
+    )
+    with pytest.raises(TrainingWindowError, match="holds no genuine transaction"):
+        train(frame.assign(tx_fraud=1), TrainingOptions(), "m")
+    with pytest.raises(TrainingWindowError, match=r"^the training window holds no transactions$"):
+        train(frame.head(0), TrainingOptions(), "m")

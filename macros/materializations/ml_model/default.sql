@@ -5,7 +5,7 @@
       serving one once SVV_ML_MODEL_INFO says it is ready (redshift.sql); the predictions call
       the serving version, and the one it replaced is dropped after they switch.
     - DuckDB: the same SELECT is materialized as <model>__training, trained in-process by the
-      plugin (candidate learners, time-ordered validation, tuned threshold), and served as
+      plugin (candidate learners, a validation that fits the window, tuned threshold), served as
       the same function; the model relation is its SHOW MODEL table.
     Both retrain only when the training SQL, the options (or, locally, the training data)
     changed since the model in place was trained, or when the var retrain_models names the

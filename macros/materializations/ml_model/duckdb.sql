@@ -13,9 +13,10 @@
     {% endcall %}
     {#- The plugin reads the training data through its own cursor: it must be committed. -#}
     {{ adapter.commit() }}
-    {%- set data_fingerprint = run_query(
+    {%- set window = run_query(
         "select count(*), sum(" ~ settings.target ~ "), min(" ~ settings.time_column ~ "),"
-        ~ " max(" ~ settings.time_column ~ "), sum(hash(columns(*))) from " ~ training).rows[0] | join('|') -%}
+        ~ " max(" ~ settings.time_column ~ "), sum(hash(columns(*))) from " ~ training).rows[0] -%}
+    {%- set data_fingerprint = window | join('|') -%}
     {%- set fingerprint = local_md5(ml_model_fingerprint(sql, settings) ~ '|' ~ data_fingerprint) -%}
     {%- set current = run_query("select fraud_model_info('" ~ this.identifier ~ "')").rows[0][0] -%}
     {%- set current_fingerprint = fromjson(current).fingerprint if current else none -%}
@@ -23,6 +24,13 @@
     {%- if current_fingerprint == fingerprint and not ml_model_retrain_requested() %}
         {{ log(model.name ~ ": the model is current (training data and options unchanged)", info=true) }}
     {%- else %}
+        {#- A window that cannot train fails before the plugin is called: the model in place
+            keeps serving, and the SHOW MODEL table still describes it. -#}
+        {%- set window_problem = ml_model_window_problem(window[0], window[1]) -%}
+        {%- if window_problem -%}
+            {{ exceptions.raise_compiler_error(model.name ~ ": " ~ window_problem
+                ~ "; the model in place, if any, keeps serving") }}
+        {%- endif -%}
         {#- The options are fields of the plugin's TrainingOptions. A model_type (required by
             AUTO OFF, optional with AUTO ON) trains that type only: the plugin maps it to a
             local learner, or refuses it. AUTO OFF's OBJECTIVE is the loss the learner fits
@@ -44,8 +52,9 @@
         ).rows[0][0] -%}
         {%- set info = fromjson(trained) -%}
         {{ log(model.name ~ ": version " ~ info.version ~ ", " ~ info.learner ~ ", validation "
-            ~ info.objective ~ " " ~ "%.4f" | format(info.validation_objective_value)
-            ~ ", trained in " ~ info.training_seconds ~ " s", info=true) }}
+            ~ ((info.objective ~ " " ~ "%.4f" | format(info.validation_objective_value))
+                if info.validation_objective_value is not none else "none")
+            ~ " (" ~ info.validation_scheme ~ "), trained in " ~ info.training_seconds ~ " s", info=true) }}
     {%- endif %}
 
     {% call statement('main') %}
@@ -57,6 +66,7 @@
             '{{ settings.function }}' as function_name,
             info ->> 'learner' as learner,
             info ->> 'objective' as objective,
+            info ->> 'validation_scheme' as validation_scheme,
             cast(info ->> 'validation_objective_value' as double) as validation_objective_value,
             cast(info ->> 'validation_auc' as double) as validation_auc,
             cast(info ->> 'validation_average_precision' as double) as validation_average_precision,

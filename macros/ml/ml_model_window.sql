@@ -1,0 +1,16 @@
+{#- What keeps an ml_model's training window from training, in one line naming the window (the
+    vars training_start and training_end), or none: an empty window, or one without a fraud
+    or without a genuine transaction. Any other window trains (the local learner picks a
+    validation scheme that fits it). -#}
+{% macro ml_model_window_problem(rows, positives) %}
+    {%- set positives = positives or 0 -%}
+    {%- set window = 'the training window (training_start ' ~ (timestamp_var('training_start') or 'unset')
+        ~ ', training_end ' ~ (timestamp_var('training_end') or 'unset') ~ ')' -%}
+    {%- if rows == 0 -%}
+        {{ return(window ~ ' holds no transactions') }}
+    {%- elif positives == 0 or positives == rows -%}
+        {{ return(window ~ ' holds no ' ~ ('fraud' if positives == 0 else 'genuine transaction')
+            ~ ' (' ~ rows ~ ' transactions, ' ~ positives ~ ' frauds): a model needs both') }}
+    {%- endif -%}
+    {{ return(none) }}
+{% endmacro %}
