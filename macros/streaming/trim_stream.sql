@@ -9,7 +9,7 @@
     where
         approximate_arrival_timestamp
         < {{ dbt.dateadd('second', -((hours | float) * 3600) | int, utc_now()) }}
-        and refresh_time <= (select max(_refreshed_at) from {{ ledger }})
+        and refresh_time <= {{ newest_refresh_taken(ledger) }}
 {% endmacro %}
 
 

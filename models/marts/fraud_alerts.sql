@@ -51,10 +51,7 @@ predictions as (
         left join alerts_raised
             on predictions.transaction_id = alerts_raised.transaction_id
         where
-            predictions._refreshed_at >= (
-                select coalesce(max(alerts_before._refreshed_at), cast('1900-01-01' as timestamp))
-                from alerts_raised as alerts_before
-            )
+            predictions._refreshed_at >= {{ newest_refresh_taken(this) }}
             and alerts_raised.transaction_id is null
 
     ),

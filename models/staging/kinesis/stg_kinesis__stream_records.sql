@@ -344,6 +344,9 @@ records_classified as (
             when _validation_reject_reason is not null or not _same_fields then kinesis_data
         end as kinesis_data
     from duplicates_classified
+    -- Appended in _refreshed_at order, even a large catch-up batch: the next runs' filter on
+    -- _refreshed_at then skips all but the newest blocks.
+    order by _refreshed_at, _arrived_at, _shard_id, _sequence_number
 
 )
 
