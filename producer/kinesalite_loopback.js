@@ -10,7 +10,7 @@ const server = kinesalite({
   createStreamMs: 50,
   deleteStreamMs: 50,
   updateStreamMs: 50,
-  shardLimit: 50,
+  shardLimit: 500, // Kinesis' default shard quota in us-east-1; the test suite makes many streams
 })
 server.listen(Number(port), host, () => {
   const address = server.address()
