@@ -32,7 +32,7 @@
 -- - conflicting_duplicate: a later arrival of a transaction id whose fields differ from the
 --   first arrival's (kept: the first; _first_shard_id and _first_sequence_number locate it).
 -- A later arrival is recognised as such for the var duplicate_horizon_hours (168, 7 days:
--- the longest retention of a Kinesis stream at the standard price, well over its default
+-- the limit of Kinesis' extended retention before long-term retention, well over its default
 -- 24 hours) after the first arrival; the first arrival wins, whichever run ingested it.
 -- The ledger outlives the stream's retention, so --full-refresh leaves it alone unless it is
 -- named in the var rebuild_streaming_views (a rebuild reads only what the stream still holds).
