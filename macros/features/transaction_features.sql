@@ -32,7 +32,8 @@
     before them), so scoring new stream rows does not cost more as the history grows.
     ``carry`` names further target columns to keep (tx_fraud, arrival times).
 -#}
-{% macro transaction_features(targets, customer_events, terminal_events, name='transaction_features', carry=[], windows=[1, 7, 30], delay_days=7) %}
+{% macro transaction_features(targets, customer_events, terminal_events, name='transaction_features', carry=[], windows=none, delay_days=7, customer_totals=none) %}
+{%- set windows = windows or feature_windows() -%}
 {%- set longest = windows | max -%}
 {%- if targets == customer_events and targets == terminal_events -%}
     {#- The training set: the targets are the events, all in reach. -#}
@@ -40,6 +41,7 @@
 {%- else -%}
     {%- set customer_events_in_reach = name ~ '__customer_events' -%}
     {%- set terminal_events_in_reach = name ~ '__terminal_events' -%}
+{%- if customer_totals is none %}
 {{ name }}__customer_events as (
 
     select transaction_id, customer_id, tx_datetime, tx_amount
@@ -49,20 +51,31 @@
         and customer_id in (select customer_id from {{ targets }})
 
 ),
+{%- endif %}
 
 {{ name }}__terminal_events as (
 
     select transaction_id, terminal_id, tx_datetime, tx_fraud
     from {{ terminal_events }}
     where
+        {%- if customer_totals is none %}
         tx_datetime > (select {{ dbt.dateadd('day', -(delay_days + longest), 'min(tx_datetime)') }} from {{ targets }})
         and tx_datetime <= (select {{ dbt.dateadd('day', -delay_days, 'max(tx_datetime)') }} from {{ targets }})
+        {%- else %}
+        tx_datetime > {{ timestamp_sql(customer_totals.bounds.first, -(delay_days + longest)) }}
+        and tx_datetime <= {{ timestamp_sql(customer_totals.bounds.last, -delay_days) }}
+        {%- endif %}
         and terminal_id in (select terminal_id from {{ targets }})
 
 ),
 {%- endif %}
 
+{% if customer_totals is none -%}
 {{ customer_windows(name ~ '__customer_windows', customer_events_in_reach, targets, windows) }},
+{%- else -%}
+{{ customer_windows_from_totals(name ~ '__customer_windows', targets, customer_totals.relation,
+    customer_totals.history, customer_totals.stream, customer_totals.bounds, windows) }},
+{%- endif %}
 
 {{ terminal_windows(name ~ '__terminal_windows', terminal_events_in_reach, targets, name ~ '__customer_windows', windows, delay_days) }},
 

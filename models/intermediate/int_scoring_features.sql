@@ -10,42 +10,33 @@
 -- plus stream by transaction_features, the definition the training set uses. Stream
 -- transactions carry no label: terminal risk comes from the labelled history, older than
 -- the label delay. Incremental: each run scores only what the streaming view's latest
--- refreshes ingested, so its cost follows the new rows, not the history. Each CTE reads its
--- relation once: DuckDB materializes a CTE that is read twice, which for the stream's
--- transactions would copy every row kept on every run.
+-- refreshes ingested. The customer windows come from int_customer_totals' running totals
+-- and thin slices of the known transactions at the windows' edges, and the terminal windows
+-- from the history's range that the targets' delayed windows reach, all found by literal
+-- bounds: a run's cost follows its new rows, not the stream's age nor how busy a customer is.
+
+{%- set stream = ref('stg_kinesis__transactions') %}
+{%- set new_rows = refreshed_since_last_run('_refreshed_at') %}
+{%- set bounds = customer_totals_taken(ref('int_customer_totals')) %}
+{%- do bounds.update({
+    'first': timestamp_lookup('select min(tx_datetime) from ' ~ stream ~ ' ' ~ new_rows, '9000-01-01'),
+    'last': timestamp_lookup('select max(tx_datetime) from ' ~ stream ~ ' ' ~ new_rows),
+}) %}
 
 with
 
 transactions_to_score as (
 
     select
-        stream_transactions.transaction_id,
-        stream_transactions.customer_id,
-        stream_transactions.terminal_id,
-        stream_transactions.tx_datetime,
-        stream_transactions.tx_amount,
-        stream_transactions._arrived_at,
-        stream_transactions._refreshed_at
-    from {{ ref('stg_kinesis__transactions') }} as stream_transactions
-    {{ refreshed_since_last_run('stream_transactions._refreshed_at') }}
-
-),
-
-transactions_known as (
-
-    select
         transaction_id,
         customer_id,
+        terminal_id,
         tx_datetime,
-        tx_amount
-    from {{ ref('cust_payment_tx_history') }}
-    union all
-    select
-        transaction_id,
-        customer_id,
-        tx_datetime,
-        tx_amount
-    from {{ ref('stg_kinesis__transactions') }}
+        tx_amount,
+        _arrived_at,
+        _refreshed_at
+    from {{ stream }}
+    {{ new_rows }}
 
 ),
 
@@ -62,9 +53,15 @@ labelled_history as (
 
 {{ transaction_features(
     targets='transactions_to_score',
-    customer_events='transactions_known',
+    customer_events=none,
     terminal_events='labelled_history',
     carry=['_arrived_at', '_refreshed_at'],
+    customer_totals={
+        'relation': ref('int_customer_totals'),
+        'history': ref('cust_payment_tx_history'),
+        'stream': stream,
+        'bounds': bounds,
+    },
 ) }},
 
 features_in_refresh_order as (

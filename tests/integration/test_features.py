@@ -155,6 +155,77 @@ def test_scoring_the_stream_gives_the_training_features(
     assert dbt.scalar("select count(*) from int_scoring_features") == len(world["late_ids"])
 
 
+def test_scoring_cycle_by_cycle_with_a_late_day_and_lagging_totals_gives_the_reference(
+    tmp_path, kinesalite, kinesis_client, world
+):
+    """The stream arrives in three parts, days 50-52, then 54-56, then day 53 late. Each part
+    is scored by a cycle of its own, the last with int_customer_totals left behind (scoring
+    then counts what the totals have not taken). Every part's features equal the reference
+    computed from what was known when it was scored, and the totals, once caught up, equal
+    counts taken straight from the known transactions."""
+    stream = f"features-{uuid.uuid4().hex[:8]}"
+    ensure_stream(kinesis_client, stream, shards=2, create=True)
+    dbt = LocalDbt(tmp_path, kinesalite.endpoint_url, stream)
+    history = world["folder"] / "history_early.csv"
+    full = world["full"]
+    known = full[full.TX_TIME_DAYS < HISTORY_DAYS]
+    parts = [
+        ("days 50-52", [50, 51, 52], []),
+        ("days 54-56", [54, 55, 56], []),
+        ("day 53, late, totals behind", [53], ["--exclude", "int_customer_totals"]),
+    ]
+    for name, days, flags in parts:
+        part = full[full.TX_TIME_DAYS.isin(days)]
+        part.to_csv(tmp_path / "part.csv", index=False)
+        replay = ["replay", str(tmp_path / "part.csv"), "--stream", stream]
+        assert producer([*replay, "--endpoint-url", kinesalite.endpoint_url]) == 0
+        result = dbt.run("run", "-s", "+int_scoring_features", *flags, vars=f"history_path: '{history}'")
+        assert result.returncode == 0, result.output[-3000:]
+        known = pd.concat([known, part])
+        expected = reference_features(known).rename_axis("transaction_id").loc[
+            sorted(part.TRANSACTION_ID)
+        ]
+        scored = features_of(dbt, "int_scoring_features").loc[expected.index]
+        assert_same_features(scored, expected)
+
+    caught_up = dbt.run("run", "-s", "int_customer_totals", vars=f"history_path: '{history}'")
+    assert caught_up.returncode == 0, caught_up.output[-3000:]
+    [(mismatches, customers)] = dbt.query("""
+        with
+        known as (
+            select customer_id, tx_datetime, tx_amount from cust_payment_tx_history
+            union all
+            select customer_id, tx_datetime, tx_amount from stg_kinesis__transactions
+        ),
+        boundary as (select max(boundary_at) as boundary_at from int_customer_totals),
+        expected as (
+            select
+                customer_id,
+                count(*) as nb_tx,
+                sum(tx_amount) as amount,
+                count(*) filter (where tx_datetime <= boundary_at - interval 1 day) as nb_1,
+                count(*) filter (where tx_datetime <= boundary_at - interval 7 day) as nb_7,
+                count(*) filter (where tx_datetime <= boundary_at - interval 30 day) as nb_30,
+                coalesce(sum(tx_amount) filter (
+                    where tx_datetime <= boundary_at - interval 30 day), 0) as amount_30
+            from known, boundary
+            group by customer_id
+        )
+        select
+            count(*) filter (where
+                totals.customer_id is null
+                or (totals.nb_tx, totals.amount, totals.nb_tx_to_1day, totals.nb_tx_to_7day,
+                    totals.nb_tx_to_30day, totals.amount_to_30day)
+                    != (expected.nb_tx, expected.amount, expected.nb_1, expected.nb_7,
+                        expected.nb_30, expected.amount_30)),
+            count(*)
+        from expected
+        left join int_customer_totals as totals using (customer_id)
+    """)
+    assert customers == full.CUSTOMER_ID.nunique()
+    assert mismatches == 0
+
+
 def test_the_customer_info_seed_is_the_generators_output():
     seed = pd.read_csv(PROJECT_DIR / "seeds" / "customer_info.csv")
     pd.testing.assert_frame_equal(seed, generate_customer_info(WorldConfig()), check_dtype=False)
