@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from bench import results
@@ -69,6 +70,19 @@ def accounting(database: Path, labels: pd.DataFrame, alerts: pd.DataFrame) -> di
     return dict(zip(names, (int(value) for value in row), strict=True))
 
 
+def cycle_p50s(cycles: list[float]) -> dict[str, float]:
+    """The cycles' median over the first and the last WINDOW seconds of the loop (a cycle
+    starts INTERVAL seconds after the last one started, or when it ended if later)."""
+    starts = np.cumsum([0.0, *(max(seconds, INTERVAL) for seconds in cycles[:-1])])
+    cycles_array = np.asarray(cycles)
+    first = cycles_array[starts < WINDOW]
+    last = cycles_array[starts >= starts[-1] - WINDOW]
+    return {
+        "refresh_cycle_first_5min_p50_s": round(float(np.median(first)), 3),
+        "refresh_cycle_last_5min_p50_s": round(float(np.median(last)), 3),
+    }
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
@@ -113,6 +127,7 @@ def main() -> None:
         "alerts": len(alerts),
         "refresh_cycles": summary["refresh_cycles"],
         "refresh_cycle_p50_s": summary["refresh_cycle_p50_s"],
+        **cycle_p50s(summary["refresh_cycle_seconds"]),
         "rate_per_s": RATE,
         "seconds": SECONDS,
         "interval_s": INTERVAL,

@@ -179,6 +179,7 @@ def _run(config: DemoConfig, run: LiveRun, stop: StopFlag, database: Path, model
             summary = summarize(connection, run)
             summary["refresh_cycles"] = len(cycles)
             summary["refresh_cycle_p50_s"] = round(sorted(cycles)[len(cycles) // 2], 3)
+            summary["refresh_cycle_seconds"] = [round(seconds, 3) for seconds in cycles]
             test, info = test_period_scores(connection, models_dir)
             summary.update(test_quality(test, info))
             print(format_summary(summary))
