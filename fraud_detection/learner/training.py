@@ -64,7 +64,13 @@ class TrainingOptions:
 def make_learner(name: str, seed: int):
     """A candidate learner, unfitted. XGBoost is the model type Redshift ML's AutoML and
     AUTO OFF MODEL_TYPE XGBOOST train; 200 trees of depth 6 keep scoring above 500,000 rows/s
-    through the SQL function here."""
+    through the SQL function here. Its learning rate and row and column subsampling were
+    tuned on the Handbook's protocol moved to earlier weeks of the default world (training
+    2018-07-04 to 07-10 and 07-11 to 07-17, tested 07-18 to 07-24 and 07-25 to 07-31), never
+    on the benchmark's test week (08-08 to 08-14): against the former 0.1 without
+    subsampling, the mean of the two weeks rose on all three measures, with the 15 inputs
+    (AUC 0.869 -> 0.871, AP 0.642 -> 0.649, CP@100 0.296 -> 0.300) and with the second
+    model's (0.869 -> 0.872, 0.667 -> 0.682, 0.300 -> 0.301); XGBoost fitted on the 7 days."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -74,7 +80,9 @@ def make_learner(name: str, seed: int):
         return XGBClassifier(
             n_estimators=200,
             max_depth=6,
-            learning_rate=0.1,
+            learning_rate=0.05,
+            subsample=0.8,
+            colsample_bytree=0.8,
             min_child_weight=5,
             reg_lambda=1.0,
             tree_method="hist",

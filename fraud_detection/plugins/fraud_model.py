@@ -2,16 +2,18 @@
 
 The contract with the ml_model materialization (macros/materializations/ml_model/duckdb.sql)
 is this module's names, a test checks the Jinja against them:
-- ``<function>(<inputs>)`` returns 0/1 and ``<function>_probabilities(<inputs>)`` what Redshift
-  ML's probability function returns: the probabilities of the labels '1' and '0' with the
-  labels, highest first (a STRUCT of two lists, for Redshift's SUPER), from the current
-  artifact of the model (fraud_detection.learner.store);
-  function and inputs are dbt_project.yml's var ``fraud_model`` (fraud_detection.defaults);
+- for each model, ``<function>(<inputs>)`` returns 0/1 and ``<function>_probabilities(<inputs>)``
+  what Redshift ML's probability function returns: the probabilities of the labels '1' and
+  '0' with the labels, highest first (a STRUCT of two lists, for Redshift's SUPER), from the
+  current artifact of the model (fraud_detection.learner.store); the models, functions and
+  inputs are dbt_project.yml's vars ``fraud_model`` and ``fraud_model_plus``
+  (fraud_detection.defaults.MODEL_FUNCTIONS), each model's artifacts its own;
   a row with any input NULL (or NaN) gets NULL from both, as SQL functions answer NULL input:
   no verdict, so no alert (fraud_alerts keeps ``fraud_prediction = 1``), instead of the one
   the learner would give by reading NULL as "missing";
-- ``fraud_model_train(training_table, options_json, fingerprint)`` trains on a committed table;
-  ``options_json`` holds fields of TrainingOptions, and the result is a ModelInfo as JSON;
+- ``fraud_model_train(model_name, training_table, options_json, fingerprint)`` trains that
+  model on a committed table; ``options_json`` holds fields of TrainingOptions, and the
+  result is a ModelInfo as JSON;
 - ``fraud_model_info(model_name)`` is the current ModelInfo as JSON, or null.
 
 It also creates the folders the profile names (the DuckDB file's and the models'), so a first
@@ -31,7 +33,7 @@ import pyarrow as pa
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
-from fraud_detection.defaults import FUNCTION_NAME, MODEL_INPUTS, MODEL_NAME, MODELS_DIR
+from fraud_detection.defaults import MODEL_FUNCTIONS, MODELS_DIR
 from fraud_detection.learner.store import ModelInfo, ModelStore
 from fraud_detection.learner.training import TrainingOptions, for_serving, train
 from fraud_detection.plugins import register
@@ -44,14 +46,14 @@ OPTION_FIELDS = tuple(field.name for field in fields(TrainingOptions))
 INFO_FIELDS = tuple(field.name for field in fields(ModelInfo))
 
 
-def _with_input_parameters(method):
+def _with_input_parameters(method, inputs: tuple[str, ...]):
     """DuckDB counts a UDF's parameters: give a ``*columns`` method the model's named inputs."""
 
     def call(*columns: pa.Array) -> pa.Array:
         return method(*columns)
 
     call.__signature__ = inspect.Signature(
-        [inspect.Parameter(name, inspect.Parameter.POSITIONAL_ONLY) for name in MODEL_INPUTS]
+        [inspect.Parameter(name, inspect.Parameter.POSITIONAL_ONLY) for name in inputs]
     )
     return call
 
@@ -149,7 +151,7 @@ class FraudModelFunctions:
         info.fingerprint = fingerprint
         return json.dumps(asdict(self.store.save(model, info)))
 
-    def info(self, _unused: str | None = None) -> str | None:
+    def info(self) -> str | None:
         info = self.store.info()
         return None if info is None else json.dumps(asdict(info))
 
@@ -157,10 +159,24 @@ class FraudModelFunctions:
 class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict) -> None:
         self._models_dir = Path(plugin_config.get("models_dir", MODELS_DIR))
-        self._model = FraudModelFunctions(
-            self._models_dir, plugin_config.get("model_name", MODEL_NAME)
-        )
-        self._function = plugin_config.get("function_name", FUNCTION_NAME)
+        self._connection: DuckDBPyConnection | None = None
+        self._models = {
+            name: FraudModelFunctions(self._models_dir, name) for name in MODEL_FUNCTIONS
+        }
+
+    def _named(self, model_name: str) -> FraudModelFunctions:
+        """The model of that name (one the materialization names, even if it has no SQL
+        functions here, keeps its own artifacts)."""
+        if model_name not in self._models:
+            self._models[model_name] = FraudModelFunctions(self._models_dir, model_name)
+            self._models[model_name].connection = self._connection
+        return self._models[model_name]
+
+    def _train(self, model_name: str, training_table: str, options_json: str, fingerprint: str):
+        return self._named(model_name).train(training_table, options_json, fingerprint)
+
+    def _info(self, model_name: str) -> str | None:
+        return self._named(model_name).info()
 
     def update_connection_config(self, creds, config: dict) -> None:
         """Before dbt-duckdb opens the file: the folders the profile names exist, and what the
@@ -171,25 +187,30 @@ class Plugin(BasePlugin):
                 folder.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
-        self._model.connection = conn
-        inputs = ["DOUBLE"] * len(MODEL_INPUTS)
+        self._connection = conn
         functions = [
-            (
-                self._function,
-                _with_input_parameters(self._model.predictions),
-                inputs,
-                "INTEGER",
-                {"type": "arrow"},
-            ),
-            (
-                f"{self._function}{PROBABILITY_SUFFIX}",
-                _with_input_parameters(self._model.probability_metrics),
-                inputs,
-                PROBABILITIES,
-                {"type": "arrow"},
-            ),
-            (TRAIN_FUNCTION, self._model.train, ["VARCHAR"] * 3, "VARCHAR", {}),
-            (INFO_FUNCTION, self._model.info, ["VARCHAR"], "VARCHAR", {}),
+            (TRAIN_FUNCTION, self._train, ["VARCHAR"] * 4, "VARCHAR", {}),
+            (INFO_FUNCTION, self._info, ["VARCHAR"], "VARCHAR", {}),
         ]
+        for model_name, (function, inputs) in MODEL_FUNCTIONS.items():
+            model = self._named(model_name)
+            model.connection = conn
+            parameters = ["DOUBLE"] * len(inputs)
+            functions += [
+                (
+                    function,
+                    _with_input_parameters(model.predictions, inputs),
+                    parameters,
+                    "INTEGER",
+                    {"type": "arrow"},
+                ),
+                (
+                    f"{function}{PROBABILITY_SUFFIX}",
+                    _with_input_parameters(model.probability_metrics, inputs),
+                    parameters,
+                    PROBABILITIES,
+                    {"type": "arrow"},
+                ),
+            ]
         for name, function, parameters, returns, options in functions:
             register(conn, name, function, parameters, returns, **options)

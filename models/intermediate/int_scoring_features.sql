@@ -74,4 +74,8 @@ features_in_refresh_order as (
 
 )
 
-select * from features_in_refresh_order
+-- The second model's extra inputs: per-row ratios of the 15, as the training set adds them.
+select
+    *,
+    {{ relative_features() }}
+from features_in_refresh_order

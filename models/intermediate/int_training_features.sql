@@ -1,7 +1,8 @@
 {{ config(materialized='table') }}
 
 -- The training set: every labelled transaction with its 15 model inputs, computed point in
--- time by transaction_features (the same definition scoring uses), and its label.
+-- time by transaction_features (the same definition scoring uses), its label, and the second
+-- model's extra inputs (relative_features, per-row ratios of the 15, as scoring adds them).
 
 with
 
@@ -25,4 +26,7 @@ history as (
     carry=['tx_fraud'],
 ) }}
 
-select * from transaction_features
+select
+    *,
+    {{ relative_features() }}
+from transaction_features

@@ -179,12 +179,14 @@ def test_scoring_cycle_by_cycle_with_a_late_day_and_lagging_totals_gives_the_ref
         part.to_csv(tmp_path / "part.csv", index=False)
         replay = ["replay", str(tmp_path / "part.csv"), "--stream", stream]
         assert producer([*replay, "--endpoint-url", kinesalite.endpoint_url]) == 0
-        result = dbt.run("run", "-s", "+int_scoring_features", *flags, vars=f"history_path: '{history}'")
+        result = dbt.run(
+            "run", "-s", "+int_scoring_features", *flags, vars=f"history_path: '{history}'"
+        )
         assert result.returncode == 0, result.output[-3000:]
         known = pd.concat([known, part])
-        expected = reference_features(known).rename_axis("transaction_id").loc[
-            sorted(part.TRANSACTION_ID)
-        ]
+        expected = (
+            reference_features(known).rename_axis("transaction_id").loc[sorted(part.TRANSACTION_ID)]
+        )
         scored = features_of(dbt, "int_scoring_features").loc[expected.index]
         assert_same_features(scored, expected)
 

@@ -1,13 +1,21 @@
 """The model's inputs are one list (dbt_project.yml's var fraud_model): dbt's compiled model,
 predictions and analyses, and the Python learner and plugin all read the same names in the same
-order."""
+order; so does the second model (var fraud_model_plus), whose inputs are the 15 and its extra
+ones."""
 
 from __future__ import annotations
 
 import json
 import re
 
-from fraud_detection.defaults import FUNCTION_NAME, MODEL_INPUTS, MODEL_NAME
+from fraud_detection.defaults import (
+    FUNCTION_NAME,
+    MODEL_INPUTS,
+    MODEL_NAME,
+    PLUS_FUNCTION_NAME,
+    PLUS_MODEL_INPUTS,
+    PLUS_MODEL_NAME,
+)
 from fraud_detection.learner.training import TrainingOptions
 from fraud_detection.testing.dbt import LocalDbt
 
@@ -22,21 +30,26 @@ def calls(sql: str, function: str) -> list[list[str]]:
 
 def test_model_predictions_analyses_and_learner_read_the_same_inputs(tmp_path):
     dbt = LocalDbt(tmp_path, "http://127.0.0.1:9", "unused")
-    compiled = dbt.run("compile", vars="offline_compile: true")
+    # Every node, the opt-in second model too (a plain compile leaves it out).
+    compiled = dbt.run("compile", "-s", "fqn:*", vars="offline_compile: true")
     assert compiled.returncode == 0, compiled.output[-3000:]
     manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
     nodes = {node["name"]: node for node in manifest["nodes"].values()}
 
-    model = nodes[MODEL_NAME]
-    assert model["config"]["meta"]["features"] == list(MODEL_INPUTS)
-    assert model["config"]["meta"]["function"] == FUNCTION_NAME
-    selected = re.search(r"select\s+(.*?)\s+from", model["compiled_code"], re.DOTALL)[1]
-    assert [c.strip() for c in selected.split(",")] == [
-        "transaction_id",
-        "tx_datetime",
-        *MODEL_INPUTS,
-        "tx_fraud",
-    ]
+    for name, function, inputs in (
+        (MODEL_NAME, FUNCTION_NAME, MODEL_INPUTS),
+        (PLUS_MODEL_NAME, PLUS_FUNCTION_NAME, PLUS_MODEL_INPUTS),
+    ):
+        model = nodes[name]
+        assert model["config"]["meta"]["features"] == list(inputs)
+        assert model["config"]["meta"]["function"] == function
+        selected = re.search(r"select\s+(.*?)\s+from", model["compiled_code"], re.DOTALL)[1]
+        assert [c.strip() for c in selected.split(",")] == [
+            "transaction_id",
+            "tx_datetime",
+            *inputs,
+            "tx_fraud",
+        ]
     predictions = nodes["cust_payment_tx_fraud_predictions"]["compiled_code"]
     assert calls(predictions, FUNCTION_NAME) == [list(MODEL_INPUTS)]
     assert calls(predictions, FUNCTION_NAME + "_probabilities") == [list(MODEL_INPUTS)]

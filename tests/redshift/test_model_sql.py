@@ -9,6 +9,12 @@ import re
 
 import pytest
 
+from fraud_detection.defaults import (
+    MODEL_INPUTS,
+    PLUS_EXTRA_INPUTS,
+    PLUS_FUNCTION_NAME,
+    PLUS_MODEL_NAME,
+)
 from fraud_detection.testing.dbt import PROJECT_DIR
 from tests.redshift.sql_checks import parses_as_redshift
 
@@ -144,3 +150,34 @@ def test_the_redshift_model_materialization_runs_outside_transactions_and_never_
     for path in (PROJECT_DIR / "macros").rglob("*.sql"):
         text = path.read_text().lower()
         assert "generate_series(" not in text and "stv_ml_model_info" not in text, path
+
+
+def test_the_second_model_renders_its_own_create_model_and_ratios(redshift):
+    """cust_cc_txn_fd_plus on Redshift: CREATE MODEL of its own name and function over the 15
+    inputs and its extra ones; the ratios (relative_features) parse as Redshift SQL."""
+    template = (
+        """
+{%- set plus = var('fraud_model_plus') -%}
+{%- set inputs = var('fraud_model')['inputs'] + plus['extra_inputs'] -%}
+{%- set relation = api.Relation.create(database='dev', schema='fraud_detection', identifier=plus['name']) -%}
+{%- set settings = dict("""
+        + COMMON
+        + """, features=inputs, function=plus['function'], auto=true, model_type=none,
+    objective='F1', hyperparameters=none) -%}
+{{ tojson({
+    'create': redshift__create_model_sql(relation, settings, fraud_model_training_set(inputs), 1),
+    'ratios': 'select ' ~ relative_features() ~ ' from int_training_features',
+}) }}
+"""
+    )
+    ok, compiled = redshift(template)
+    assert ok, compiled
+    rendered = {name: " ".join(sql.split()) for name, sql in json.loads(compiled).items()}
+    inputs = ", ".join((*MODEL_INPUTS, *PLUS_EXTRA_INPUTS))
+    create = rendered["create"]
+    assert create.startswith(
+        f"create model fraud_detection.{PLUS_MODEL_NAME}_v1 from ( select {inputs}, tx_fraud from"
+    ), create
+    assert f") as training_set ) target tx_fraud function {PLUS_FUNCTION_NAME}_v1 " in create
+    assert parses_as_redshift(rendered["ratios"]) == [], rendered["ratios"]
+    assert rendered["ratios"].count("case when") == len(PLUS_EXTRA_INPUTS)

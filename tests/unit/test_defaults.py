@@ -53,6 +53,18 @@ def test_the_fraud_model_is_the_dbt_model_of_that_name():
     assert len(defaults.MODEL_INPUTS) == 15 == len(set(defaults.MODEL_INPUTS))
 
 
+def test_the_second_model_is_the_15_inputs_then_its_extra_ones():
+    plus = PROJECT["vars"]["fraud_model_plus"]
+    assert (PROJECT_DIR / "models/ml" / f"{defaults.PLUS_MODEL_NAME}.sql").exists()
+    assert plus["function"] == defaults.PLUS_FUNCTION_NAME != defaults.FUNCTION_NAME
+    assert defaults.MODEL_INPUTS + tuple(plus["extra_inputs"]) == defaults.PLUS_MODEL_INPUTS
+    assert len(set(defaults.PLUS_MODEL_INPUTS)) == len(defaults.PLUS_MODEL_INPUTS) > 15
+    assert defaults.MODEL_FUNCTIONS == {
+        defaults.MODEL_NAME: (defaults.FUNCTION_NAME, defaults.MODEL_INPUTS),
+        defaults.PLUS_MODEL_NAME: (defaults.PLUS_FUNCTION_NAME, defaults.PLUS_MODEL_INPUTS),
+    }
+
+
 def test_the_materialization_calls_only_the_plugins_functions():
     called = set(re.findall(r"\b(fraud_model_\w+)\(", MATERIALIZATION))
     assert called == {fraud_model.TRAIN_FUNCTION, fraud_model.INFO_FUNCTION}

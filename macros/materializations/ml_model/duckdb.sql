@@ -48,7 +48,7 @@
         {%- endif -%}
         {{ log(model.name ~ ": training (" ~ ("first model" if current is none else "data or options changed") ~ ")", info=true) }}
         {%- set trained = run_query(
-            "select fraud_model_train('" ~ training ~ "', '" ~ tojson(options) ~ "', '" ~ fingerprint ~ "')"
+            "select fraud_model_train('" ~ this.identifier ~ "', '" ~ training ~ "', '" ~ tojson(options) ~ "', '" ~ fingerprint ~ "')"
         ).rows[0][0] -%}
         {%- set info = fromjson(trained) -%}
         {{ log(model.name ~ ": version " ~ info.version ~ ", " ~ info.learner ~ ", validation "
