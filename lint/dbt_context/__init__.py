@@ -15,6 +15,7 @@ from dbt_project.yml, so lint sees the same branches as an offline
 from __future__ import annotations
 
 # Every public name of this module is a Jinja global: the imports are kept private.
+import datetime as _datetime_module
 import hashlib as _hashlib
 import json as _json
 import re as _re
@@ -201,7 +202,7 @@ target = _Namespace(
     threads=4,
 )
 model = _Namespace(name="this_model", config={}, meta={})
-modules = _Namespace(re=_re, datetime=_datetime)
+modules = _Namespace(re=_re, datetime=_datetime_module)  # dbt's modules.datetime: the module
 # Fixed, so that lint renders the same on every run (dbt: the start of the invocation, UTC).
 run_started_at = _datetime(2018, 4, 1, tzinfo=_UTC)
 invocation_id = "00000000-0000-0000-0000-000000000000"
