@@ -26,19 +26,20 @@
 {%- endmacro %}
 
 
-{#- A timestamp from a one-value query: a Python datetime read from the warehouse (1900-01-01
-    when NULL), or, without a warehouse to ask (parsing, an offline compile), the query as a
+{#- A timestamp from a one-value query: a Python datetime read from the warehouse (``default``
+    when NULL), or, when not to ``ask`` (a first run, whose relations may not exist yet as it
+    compiles) or without a warehouse to ask (parsing, an offline compile), the query as a
     scalar subquery. Literals let the warehouse skip blocks by their zone maps; a subquery
-    would not. -#}
-{% macro timestamp_lookup(query, default='1900-01-01') -%}
-    {%- if execute and not var('offline_compile', false) -%}
+    would not, which only a first run can afford. -#}
+{% macro timestamp_lookup(query, default='1900-01-01', ask=true) -%}
+    {%- if ask and execute and not var('offline_compile', false) -%}
         {%- set value = run_query(query).columns[0].values()[0] -%}
         {%- if value is none -%}
             {%- set value = modules.datetime.datetime.strptime(default, '%Y-%m-%d') -%}
         {%- endif -%}
         {{ return(value) }}
     {%- else -%}
-        {{ return('(' ~ query ~ ')') }}
+        {{ return("coalesce((" ~ query ~ "), cast('" ~ default ~ "' as timestamp))") }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -272,12 +273,12 @@
 {%- set taken = {'taken': never, 'boundary': never} if rebuild else customer_totals_taken(this) %}
 {%- set new_since = 'where _refreshed_at > ' ~ timestamp_sql(taken.taken) %}
 {%- set newest = later_timestamp(taken.taken, timestamp_lookup(
-    'select max(_refreshed_at) from ' ~ stream ~ ' ' ~ new_since)) %}
+    'select max(_refreshed_at) from ' ~ stream ~ ' ' ~ new_since, ask=not rebuild)) %}
 {%- set newest_instant = timestamp_lookup(
-    'select max(tx_datetime) from ' ~ stream ~ ' ' ~ new_since) %}
+    'select max(tx_datetime) from ' ~ stream ~ ' ' ~ new_since, ask=not rebuild) %}
 {%- if rebuild %}
     {%- set newest_instant = later_timestamp(newest_instant, timestamp_lookup(
-        'select max(tx_datetime) from ' ~ history)) %}
+        'select max(tx_datetime) from ' ~ history, ask=false)) %}
 {%- endif %}
 {%- set boundary = later_timestamp(taken.boundary, newest_instant) %}
 {%- set crossing = [] %}

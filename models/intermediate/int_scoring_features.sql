@@ -19,8 +19,10 @@
 {%- set new_rows = refreshed_since_last_run('_refreshed_at') %}
 {%- set bounds = customer_totals_taken(ref('int_customer_totals')) %}
 {%- do bounds.update({
-    'first': timestamp_lookup('select min(tx_datetime) from ' ~ stream ~ ' ' ~ new_rows, '9000-01-01'),
-    'last': timestamp_lookup('select max(tx_datetime) from ' ~ stream ~ ' ' ~ new_rows),
+    'first': timestamp_lookup(
+        'select min(tx_datetime) from ' ~ stream ~ ' ' ~ new_rows, '9000-01-01', is_incremental()),
+    'last': timestamp_lookup(
+        'select max(tx_datetime) from ' ~ stream ~ ' ' ~ new_rows, ask=is_incremental()),
 }) %}
 
 with
