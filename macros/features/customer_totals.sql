@@ -77,16 +77,14 @@
     its counts before each window are as of (boundary), as timestamp_lookup values; both
     1900-01-01 when the relation does not exist yet or is empty. -#}
 {% macro customer_totals_taken(relation) -%}
-    {%- set exists = execute and not var('offline_compile', false)
-        and load_relation(relation) is not none -%}
-    {%- if execute and not var('offline_compile', false) and not exists -%}
+    {%- set online = execute and not var('offline_compile', false) -%}
+    {%- if online and load_relation(relation) is none -%}
         {%- set never = modules.datetime.datetime(1900, 1, 1) -%}
         {{ return({'taken': never, 'boundary': never}) }}
     {%- endif -%}
     {%- set taken = newest_refresh_taken(relation) -%}
     {{ return({
-        'taken': timestamp_lookup('select max(_refreshed_at) from ' ~ relation
-            ~ ' where _refreshed_at >= ' ~ taken),
+        'taken': taken,
         'boundary': timestamp_lookup('select max(boundary_at) from ' ~ relation
             ~ ' where _refreshed_at >= ' ~ taken),
     }) }}
@@ -128,7 +126,6 @@
         timestamp_sql(later_timestamp(bounds.last, bounds.boundary), -w),
     )) -%}
 {%- endfor -%}
-{%- set boundary = timestamp_sql(bounds.boundary) -%}
 {{ cte }}__known as (
 
     -- Known transactions near the targets' instants (window_days 0) and near their windows'
