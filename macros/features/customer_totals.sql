@@ -139,6 +139,16 @@
 
 ),
 
+{{ cte }}__totals as (
+
+    -- The targets' customers' totals first: joined whole, the table would be the join's
+    -- build side (DuckDB hashed all of it).
+    select *
+    from {{ totals }}
+    where customer_id in (select customer_id from {{ targets }})
+
+),
+
 {{ cte }}__untaken as (
 
     -- Stream transactions newer than the totals' last run (none within a cycle).
@@ -210,7 +220,7 @@
         {%- endfor %}
         {%- endfor %}
     from {{ targets }} as targets
-    left join {{ totals }} as totals
+    left join {{ cte }}__totals as totals
         on targets.customer_id = totals.customer_id
     left join {{ cte }}__untaken as untaken
         on targets.customer_id = untaken.customer_id
@@ -378,7 +388,13 @@ totals as (
         cast((select count(*) from {{ history }}) as bigint) as history_transactions
     from changes
     {%- if not rebuild %}
-    left join {{ this }} as taken
+    left join (
+        -- The changed customers' rows first: joined whole, the table would be the join's
+        -- build side (DuckDB hashed all of it).
+        select *
+        from {{ this }}
+        where customer_id in (select customer_id from changes)
+    ) as taken
         on changes.customer_id = taken.customer_id
     {%- endif %}
 
