@@ -39,7 +39,7 @@ from producer.world import WorldConfig
 
 SIZES = (0, 1_000_000, 5_000_000, 20_000_000)
 NEW_RECORDS = 1_000
-RUNS = 3
+RUNS = 5  # the issue asks for medians of at least 3; one slow cycle in 3 moved the median
 DAYS = 183
 STREAM = "bench-scale"
 CHUNK = 5_000_000  # kept records written per statement

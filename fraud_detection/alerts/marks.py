@@ -7,7 +7,7 @@ import json
 from typing import Protocol
 
 from fraud_detection.alerts.alert import Mark, iso
-from fraud_detection.refresh.dbt_session import WarehouseBusyError
+from fraud_detection.refresh.dbt_session import LIGHT_COMMAND_FLAGS, WarehouseBusyError
 from producer.errors import ProducerError
 
 MARKS_SQL = (
@@ -57,6 +57,7 @@ class WarehouseMarks:
                 json.dumps({"marks": entries}),
                 "--log-level",
                 "none",
+                *LIGHT_COMMAND_FLAGS,
             ],
             quiet=False,
         )

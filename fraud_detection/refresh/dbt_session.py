@@ -37,6 +37,12 @@ class WarehouseBusyError(DbtError):
     """Another process holds the local warehouse (DuckDB lets one process write a file)."""
 
 
+# For the loop's reads and small writes (a query, an operation): no artifacts written (dbt
+# would serialise the whole manifest to target/manifest.json, about half of a `show`) and no
+# relation cache filled (they name relations through ref() only). Together they halve the
+# cost of the alert delivery's `show` each cycle (0.18 to 0.09 s here).
+LIGHT_COMMAND_FLAGS = ("--no-write-json", "--no-populate-cache")
+
 # What DuckDB says when another process holds the file.
 _BUSY = ("Could not set lock on file", "Conflicting lock")
 
@@ -123,7 +129,17 @@ class DbtSession:
         # --log-level none: show prints its preview even with --quiet; failures still raise.
         try:
             result = self.invoke(
-                ["show", "--inline", sql, "--limit", "-1", "--log-level", "none"], quiet=False
+                [
+                    "show",
+                    "--inline",
+                    sql,
+                    "--limit",
+                    "-1",
+                    "--log-level",
+                    "none",
+                    *LIGHT_COMMAND_FLAGS,
+                ],
+                quiet=False,
             )
         finally:
             # dbt adds the query to the manifest as node `inline_query` and removes it when

@@ -82,12 +82,6 @@ stream as (
 
 ),
 
-history_ids as (
-
-    select transaction_id from {{ ref('cust_payment_tx_history') }}
-
-),
-
 records_sized as (
 
     select
@@ -140,6 +134,16 @@ fields_typed as (
             {%- if not loop.last %},{% endif %}
         {% endfor %}
     from fields_extracted
+
+),
+
+history_ids as (
+
+    -- The new records' ids among the history's: joined whole, the history would be the
+    -- join's build side (DuckDB hashed its 1.8M ids every cycle).
+    select transaction_id
+    from {{ ref('cust_payment_tx_history') }}
+    where transaction_id in (select fields_typed.transaction_id_typed from fields_typed)
 
 ),
 
