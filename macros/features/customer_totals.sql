@@ -255,7 +255,9 @@
         {{ return(false) }}
     {%- endif -%}
     {#- Every row holds the same count (a changed one rebuilds them all): any row tells it,
-        and reading one does not scan the table. -#}
+        and reading one does not scan the table. On Redshift a scalar subquery is a SELECT
+        that returns one row (https://docs.aws.amazon.com/redshift/latest/dg/r_scalar_subqueries.html),
+        which LIMIT 1 ensures (https://docs.aws.amazon.com/redshift/latest/dg/r_ORDER_BY_clause.html). -#}
     {%- set counts -%}
         select
             (select count(*) from {{ history }}) as history_transactions,
