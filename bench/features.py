@@ -2,8 +2,9 @@
 (5,000 customers, 10,000 terminals, 183 days, about 1.77M transactions) into DuckDB, as dbt
 times the model; features_reference_seconds: the Handbook's pandas code on the same history,
 in the same run. score_input_seconds: int_scoring_features for 10,000 new stream transactions
-on top of that full history. Targets: 20x faster than the reference and under 15 s; scoring
-under 2 s."""
+on top of that full history, after customer_totals_seconds (int_customer_totals taking them,
+as each refresh cycle runs it first). Targets: 20x faster than the reference and under 15 s;
+scoring under 2 s."""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ def main() -> None:
             reference_features(frame)
             reference.append(time.perf_counter() - started)
 
-        scoring = []
+        totals, scoring = [], []
         for _ in range(RUNS):
             assert (
                 producer(
@@ -86,6 +87,7 @@ def main() -> None:
                 vars=vars,
             )
             assert refreshed.returncode == 0, refreshed.output[-2000:]
+            totals.append(model_seconds(dbt, "int_customer_totals", vars))
             scoring.append(model_seconds(dbt, "int_scoring_features", vars))
         assert dbt.scalar("select count(*) from int_scoring_features") == RUNS * NEW_TRANSACTIONS
 
@@ -97,6 +99,7 @@ def main() -> None:
             "features_reference_seconds": round(reference_median, 2),
             "features_speedup": round(reference_median / features_median, 1),
             "score_input_seconds": round(results.median(scoring), 3),
+            "customer_totals_seconds": round(results.median(totals), 3),
             "history_transactions": len(frame),
             "scored_transactions_per_run": NEW_TRANSACTIONS,
             "target_speedup": 20,
@@ -107,6 +110,7 @@ def main() -> None:
             "features_seconds": [round(x, 2) for x in features],
             "features_reference_seconds": [round(x, 2) for x in reference],
             "score_input_seconds": [round(x, 3) for x in scoring],
+            "customer_totals_seconds": [round(x, 3) for x in totals],
         },
     )
 
