@@ -6,6 +6,13 @@ Tests are laid out by kind, and each folder marks its tests with its kind, so th
 - integration/: real DuckDB, dbt and kinesalite;
 - redshift/: the redshift target's code path (offline compiles and the rehearsal);
 - e2e/: whole commands as a user runs them (the demo, the docs site in a browser).
+
+The suite runs on every core (pytest-xdist, ``--dist loadgroup``). A test that uses a
+module-scoped fixture (a built world, a trained model, the rehearsal's deployment) joins its
+module's group, so the fixture is built once, on one worker, and the module's tests run there
+in file order; every other test goes to whichever worker is free. Each worker starts its own
+session fixtures (one kinesalite, one PostgreSQL), and every test makes its own stream or
+database, so no state crosses workers.
 """
 
 from __future__ import annotations
@@ -24,11 +31,26 @@ TESTS_DIR = Path(__file__).resolve().parent
 KINDS = ("unit", "integration", "redshift", "e2e")
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         folder = Path(str(item.path)).resolve().relative_to(TESTS_DIR).parts[0]
         if folder in KINDS:
             item.add_marker(folder)
+        if uses_module_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
+def uses_module_fixture(item: pytest.Item) -> bool:
+    """Whether the test reads state its module builds once (a module-scoped fixture)."""
+    definitions = getattr(item, "_fixtureinfo", None)
+    if definitions is None:
+        return False
+    return any(
+        definition.scope == "module"
+        for defs in definitions.name2fixturedefs.values()
+        for definition in defs
+    )
 
 
 @pytest.fixture(autouse=True)
