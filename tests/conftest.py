@@ -41,6 +41,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """On a worker, the grouped tests must carry their group in their id, or pytest-xdist
+    would spread a module's tests (and rebuild its state) across workers: it did under
+    pytest 9, which ignores the id pytest-xdist rewrites."""
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    ungrouped = [
+        item.nodeid
+        for item in session.items
+        if item.get_closest_marker("xdist_group") and "@" not in item.nodeid
+    ]
+    if ungrouped:
+        raise pytest.UsageError(f"pytest-xdist did not group {ungrouped[0]}: check its version")
+
+
 def uses_module_fixture(item: pytest.Item) -> bool:
     """Whether the test reads state its module builds once (a module-scoped fixture)."""
     definitions = getattr(item, "_fixtureinfo", None)

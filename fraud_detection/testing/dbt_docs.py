@@ -4,28 +4,20 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
-from fraud_detection.testing.dbt import DBT, PROJECT_DIR, base_env
+from fraud_detection.testing.dbt import PROJECT_DIR, base_env, invoke
 
 PACKAGE = "fraud_detection"
 
 
-def run_dbt(work: Path, *args: str, timeout: float = 300) -> Path:
+def run_dbt(work: Path, *args: str) -> Path:
     """Runs a dbt command against the local target with work/ as its target and log folders;
     returns the target folder. Nothing here opens a warehouse or the network."""
     env = base_env(work)
     env["FRAUD_DUCKDB_PATH"] = str(work / "fraud_detection.duckdb")
-    done = subprocess.run(
-        [DBT, *args, "--project-dir", str(PROJECT_DIR)],
-        env=env,
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    done = invoke([*args, "--project-dir", str(PROJECT_DIR)], env)
+    assert done.returncode == 0, done.output[-3000:]
     return Path(env["DBT_TARGET_PATH"])
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from fraud_detection.learner.store import ModelStore
-from fraud_detection.testing.dbt import DBT, PROJECT_DIR, LocalDbt, base_env
+from fraud_detection.testing.dbt import PROJECT_DIR, DbtResult, LocalDbt, base_env, invoke
 from producer.kinesis import ensure_stream, make_client
 from tests.redshift.rehearsal import Rehearsal, missing_requirements
 
@@ -46,10 +46,10 @@ class Deployment:
             "training_end": (dt.date.today() - dt.timedelta(days=10)).isoformat(),
         }
 
-    def dbt(self, *args: str, timeout: float = 600, **vars) -> subprocess.CompletedProcess:
-        return subprocess.run(
+    def dbt(self, *args: str, **vars) -> DbtResult:
+        """A dbt command against the rehearsed warehouse, in this process."""
+        return invoke(
             [
-                DBT,
                 *args,
                 "--target",
                 "redshift",
@@ -58,11 +58,7 @@ class Deployment:
                 "--project-dir",
                 str(PROJECT_DIR),
             ],
-            env=self.env,
-            cwd=PROJECT_DIR,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
+            self.env,
         )
 
     def detection(self, *args: str, timeout: float = 600, **vars) -> subprocess.CompletedProcess:
@@ -126,9 +122,10 @@ class Deployment:
         )
 
 
-def ok(done: subprocess.CompletedProcess) -> str:
-    assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
-    return done.stdout + done.stderr
+def ok(done: subprocess.CompletedProcess | DbtResult) -> str:
+    output = done.output if isinstance(done, DbtResult) else done.stdout + done.stderr
+    assert done.returncode == 0, output[-4000:]
+    return output
 
 
 @pytest.fixture(scope="module")
@@ -164,8 +161,8 @@ def deployment(tmp_path_factory, kinesalite) -> Deployment:
 
 
 def test_a_first_build_trains_in_the_background_and_says_how_to_wait(deployment):
-    first = deployment.dbt("build", timeout=900)
-    output = first.stdout + first.stderr
+    first = deployment.dbt("build")
+    output = first.output
     assert first.returncode != 0  # only the predictions: no version serves yet
     assert "no version of cust_cc_txn_fd serves yet" in output
     assert "python -m fraud_detection wait-model --target redshift" in output
@@ -225,7 +222,7 @@ def test_auto_refresh_is_turned_off_and_on_with_alter(deployment):
 
 def test_a_rebuild_is_refused_without_the_opt_in_and_restores_the_views_with_it(deployment):
     refused = deployment.dbt("run", "-s", "cust_payment_tx_stream", "--full-refresh")
-    assert refused.returncode != 0 and "refused --full-refresh" in refused.stdout
+    assert refused.returncode != 0 and "refused --full-refresh" in refused.output
     rebuilt = deployment.dbt(
         "run",
         "-s",

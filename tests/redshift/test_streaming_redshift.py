@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from fraud_detection.testing.dbt import DBT, PROJECT_DIR, base_env
+from fraud_detection.testing.dbt import PROJECT_DIR, DbtResult, base_env, invoke
 from tests.redshift.sql_checks import parses_as_redshift
 
 MATERIALIZATION = PROJECT_DIR / "macros/materializations/streaming_materialized_view/redshift.sql"
@@ -150,7 +149,7 @@ def test_msk_with_mtls_names_its_certificate_or_secret(plans):
 def test_incomplete_msk_settings_fail_at_compile_time(tmp_path, vars, message):
     done = compile_offline(tmp_path, "-s", "cust_payment_tx_stream", "--vars", vars)
     assert done.returncode != 0
-    assert message in done.stdout
+    assert message in done.output
 
 
 def test_create_issues_schema_then_view_with_auto_refresh(plans):
@@ -233,7 +232,7 @@ def test_the_decision_between_create_refresh_skip_rebuild_and_refuse(
         assert compiled.strip() == expected
 
 
-def compile_offline(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+def compile_offline(tmp_path: Path, *args: str) -> DbtResult:
     """dbt compile --target redshift, no cluster contacted (offline_compile set unless given)."""
     flags = list(args)
     if "--vars" not in flags:
@@ -243,28 +242,13 @@ def compile_offline(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
         flags[at] = flags[at].replace(
             "{", "{offline_compile: true, redshift_ml_s3_bucket: fraud-ml-bucket, ", 1
         )
-    return subprocess.run(
-        [
-            DBT,
-            "compile",
-            "--target",
-            "redshift",
-            "--no-populate-cache",
-            *flags,
-            "--project-dir",
-            str(PROJECT_DIR),
-        ],
-        env=base_env(tmp_path),
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    command = ["compile", "--target", "redshift", "--no-populate-cache", *flags]
+    return invoke([*command, "--project-dir", str(PROJECT_DIR)], base_env(tmp_path))
 
 
 def test_every_model_compiles_offline_for_redshift_and_parses(tmp_path):
     done = compile_offline(tmp_path)
-    assert done.returncode == 0, done.stdout[-3000:]
+    assert done.returncode == 0, done.output[-3000:]
     compiled = sorted(
         (tmp_path / "target" / "compiled" / "fraud_detection" / "models").rglob("*.sql")
     )
@@ -278,4 +262,4 @@ def test_without_an_ml_bucket_the_model_fails_at_compile_time(tmp_path):
         tmp_path, "-s", "cust_cc_txn_fd", "--vars", "{redshift_ml_s3_bucket: ''}"
     )
     assert done.returncode != 0
-    assert "the var redshift_ml_s3_bucket is empty" in done.stdout
+    assert "the var redshift_ml_s3_bucket is empty" in done.output
