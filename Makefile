@@ -21,7 +21,7 @@ DEMO_RATE ?= 300
 DEMO_SECONDS ?= 60
 DEMO_INTERVAL ?= 2
 
-.PHONY: help setup browser postgres demo test bench lint lock clean kinesis-start kinesis-stop
+.PHONY: help setup browser postgres demo test unit bench lint lock clean kinesis-start kinesis-stop
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -60,10 +60,10 @@ demo: setup ## the main job end to end: stream, refresh, score, alert; summary a
 	$(BIN)/python -m fraud_detection demo --rate $(DEMO_RATE) --duration $(DEMO_SECONDS) \
 		--interval $(DEMO_INTERVAL) --port $(KINESIS_PORT) --data-dir $(DATA_DIR) --out reports
 
-lint: setup ## ruff (lint and format check), sqlfluff (SQL style, Redshift dialect, offline)
+lint: setup ## ruff (lint and format check), sqlfluff (SQL style, Redshift dialect, offline, every core)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint models analyses tests/dbt
+	$(BIN)/sqlfluff lint --processes 0 models analyses tests/dbt
 
 browser: ## Debian's Chromium, for the docs lineage test (installed as root, else it skips)
 	@command -v chromium >/dev/null && exit 0; \
@@ -88,8 +88,11 @@ postgres: ## PostgreSQL 15 and PL/Python, for the Redshift rehearsal (as root, e
 			"postgresql-15 postgresql-plpython3-15 (tests/redshift/test_rehearsal.py skips without it)"; \
 	fi
 
-test: setup lint browser postgres ## the test suite
+test: setup lint browser postgres ## lint, then the whole test suite on every core (the 10 slowest listed)
 	$(BIN)/pytest
+
+unit: setup ## the inner loop: every test but the end-to-end ones and the rehearsal
+	$(BIN)/pytest -m "not e2e and not rehearsal"
 
 bench: setup ## benchmarks; figures go to bench/results/*.json
 	$(BIN)/python -m bench
