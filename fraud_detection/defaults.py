@@ -3,6 +3,8 @@
 - The fraud model's name, prediction function and inputs come from dbt_project.yml (var
   ``fraud_model``), which the dbt models and analyses read too; so do the second model's
   (var ``fraud_model_plus``: the 15 inputs, then its extra inputs).
+- The feature windows and the label delay come from dbt_project.yml too (vars
+  ``feature_windows`` and ``label_delay_days``), which the feature macros read.
 - The stream name and the project and `.local/` folders come from the producer, the lower
   layer (producer.kinesis, producer.paths).
 - The local paths are the profile's defaults (profiles.example.yml restates them as
@@ -34,13 +36,17 @@ MODEL_FUNCTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     PLUS_MODEL_NAME: (PLUS_FUNCTION_NAME, PLUS_MODEL_INPUTS),
 }
 MODEL_MAX_RUNTIME_SECONDS: int = _VARS["model_max_runtime"]  # Redshift ML's MAX_RUNTIME
+FEATURE_WINDOWS: tuple[int, ...] = tuple(_VARS["feature_windows"])  # days, shortest first
+LABEL_DELAY_DAYS: int = _VARS["label_delay_days"]  # days until a transaction's label is known
 
 DUCKDB_PATH = LOCAL_DIR / "fraud_detection.duckdb"  # env FRAUD_DUCKDB_PATH overrides
 MODELS_DIR = LOCAL_DIR / "models"  # env FRAUD_MODELS_DIR overrides
 
 __all__ = [
     "DUCKDB_PATH",
+    "FEATURE_WINDOWS",
     "FUNCTION_NAME",
+    "LABEL_DELAY_DAYS",
     "LOCAL_DIR",
     "MODELS_DIR",
     "MODEL_FUNCTIONS",

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from fraud_detection.defaults import LABEL_DELAY_DAYS
 from fraud_detection.learner.evaluation import card_precision_at_k
 
 TOP_K = 100
@@ -39,7 +40,7 @@ class Split:
 
     training_start: pd.Timestamp
     train_days: int = 7
-    delay_days: int = 7
+    delay_days: int = LABEL_DELAY_DAYS
     test_days: int = 7
 
     @property

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from fraud_detection.defaults import MODEL_INPUTS
+from fraud_detection.defaults import LABEL_DELAY_DAYS, MODEL_INPUTS
 from fraud_detection.learner.store import ModelInfo
 from fraud_detection.learner.validation import plan_validation
 
@@ -34,7 +34,7 @@ class TrainingOptions:
     learners: tuple[str, ...] = LEARNERS
     model_type: str | None = None  # AUTO OFF: this Redshift ML model type only
     validation_share: float = 0.2  # the latest share of the training period, by time
-    validation_gap_days: int = 7  # labels arrive late: leave a gap before validation
+    validation_gap_days: int = LABEL_DELAY_DAYS  # labels arrive late: a gap before validation
     min_days_for_time_split: float = 28.0  # shorter windows are validated on stratified folds
     max_runtime_seconds: float = 600.0
     seed: int = 0

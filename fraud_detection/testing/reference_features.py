@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-WINDOWS = (1, 7, 30)
-DELAY = 7
+from fraud_detection.defaults import FEATURE_WINDOWS as WINDOWS
+from fraud_detection.defaults import LABEL_DELAY_DAYS as DELAY
 
 
 def _customer_features(transactions: pd.DataFrame) -> pd.DataFrame:

@@ -20,12 +20,6 @@
     with a transaction between the old and the new boundary. -#}
 
 
-{#- The window lengths in days of the customer and terminal features. -#}
-{% macro feature_windows() -%}
-    {{ return([1, 7, 30]) }}
-{%- endmacro %}
-
-
 {#- A timestamp from a one-value query: a Python datetime read from the warehouse (``default``
     when NULL), or, when not to ``ask`` (a first run, whose relations may not exist yet as it
     compiles) or without a warehouse to ask (parsing, an offline compile), the query as a

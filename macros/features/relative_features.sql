@@ -19,18 +19,20 @@
 -#}
 {% macro relative_features() %}
     {%- set definitions = {} -%}
-    {%- for w in [1, 7, 30] -%}
+    {%- set windows = feature_windows() -%}
+    {%- set longest = windows[-1] ~ 'day' -%}
+    {%- for w in windows -%}
         {%- do definitions.update({
             'tx_amount_to_customer_avg_' ~ w ~ 'day_window':
                 _relative_ratio('tx_amount', 'customer_id_avg_amount_' ~ w ~ 'day_window'),
         }) -%}
     {%- endfor -%}
-    {%- for w in [1, 7] -%}
+    {%- for w in windows[:-1] -%}
         {%- do definitions.update({
-            'customer_avg_amount_' ~ w ~ 'day_to_30day_window': _relative_ratio(
-                'customer_id_avg_amount_' ~ w ~ 'day_window', 'customer_id_avg_amount_30day_window'),
-            'customer_nb_tx_' ~ w ~ 'day_to_30day_window': _relative_ratio(
-                'customer_id_nb_tx_' ~ w ~ 'day_window', 'customer_id_nb_tx_30day_window'),
+            'customer_avg_amount_' ~ w ~ 'day_to_' ~ longest ~ '_window': _relative_ratio(
+                'customer_id_avg_amount_' ~ w ~ 'day_window', 'customer_id_avg_amount_' ~ longest ~ '_window'),
+            'customer_nb_tx_' ~ w ~ 'day_to_' ~ longest ~ '_window': _relative_ratio(
+                'customer_id_nb_tx_' ~ w ~ 'day_window', 'customer_id_nb_tx_' ~ longest ~ '_window'),
         }) -%}
     {%- endfor -%}
     {%- set names = var('fraud_model_plus')['extra_inputs'] -%}

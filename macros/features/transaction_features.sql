@@ -32,8 +32,9 @@
     before them), so scoring new stream rows does not cost more as the history grows.
     ``carry`` names further target columns to keep (tx_fraud, arrival times).
 -#}
-{% macro transaction_features(targets, customer_events, terminal_events, name='transaction_features', carry=[], windows=none, delay_days=7, customer_totals=none) %}
+{% macro transaction_features(targets, customer_events, terminal_events, name='transaction_features', carry=[], windows=none, delay_days=none, customer_totals=none) %}
 {%- set windows = windows or feature_windows() -%}
+{%- set delay_days = label_delay_days() if delay_days is none else delay_days -%}
 {%- set longest = windows | max -%}
 {%- if targets == customer_events and targets == terminal_events -%}
     {#- The training set: the targets are the events, all in reach. -#}

@@ -52,7 +52,7 @@ customer_windows as (
     select
         transactions_known.customer_id,
         max(as_of.as_of_datetime) as as_of_datetime,
-        {% for w in [1, 7, 30] %}
+        {% for w in feature_windows() %}
             {%- set window_start = dbt.dateadd('day', -w, 'as_of.as_of_datetime') %}
             count(
                 case when transactions_known.tx_datetime > {{ window_start }} then 1 end

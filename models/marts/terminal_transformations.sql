@@ -1,7 +1,11 @@
 -- Each terminal's current risk (the walkthrough's view of that name): the number of its
--- labelled transactions in (as_of - 7 - w days, as_of - 7 days] for w = 1, 7, 30, and the
--- share that were fraud (0 when none), as of the newest transaction known. Only the labelled
--- history counts: labels arrive with a 7-day delay, as in the training features.
+-- labelled transactions in (as_of - d - w days, as_of - d days] for each feature window w
+-- (var feature_windows) and the label delay d (var label_delay_days), and the share that were
+-- fraud (0 when none), as of the newest transaction known. Only the labelled history counts,
+-- as in the training features.
+{%- set delay = label_delay_days() %}
+{%- set windows = feature_windows() %}
+{%- set reach = delay + windows[-1] %}
 
 with
 
@@ -40,8 +44,8 @@ terminal_windows as (
     select
         history.terminal_id,
         max(as_of.as_of_datetime) as as_of_datetime,
-        {% for w in [1, 7, 30] %}
-            {%- set window_start = dbt.dateadd('day', -(7 + w), 'as_of.as_of_datetime') %}
+        {% for w in windows %}
+            {%- set window_start = dbt.dateadd('day', -(delay + w), 'as_of.as_of_datetime') %}
             count(
                 case when history.tx_datetime > {{ window_start }} then 1 end
             ) as terminal_id_nb_tx_{{ w }}day_window,
@@ -59,8 +63,8 @@ terminal_windows as (
     from history
     cross join as_of
     where
-        history.tx_datetime > {{ dbt.dateadd('day', -37, 'as_of.as_of_datetime') }}
-        and history.tx_datetime <= {{ dbt.dateadd('day', -7, 'as_of.as_of_datetime') }}
+        history.tx_datetime > {{ dbt.dateadd('day', -reach, 'as_of.as_of_datetime') }}
+        and history.tx_datetime <= {{ dbt.dateadd('day', -delay, 'as_of.as_of_datetime') }}
     group by history.terminal_id
 
 )

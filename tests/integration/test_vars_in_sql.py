@@ -56,3 +56,24 @@ def test_a_var_that_would_end_a_literal_fails_to_compile(dbt, target, model, var
 def test_the_stream_name_is_checked_by_the_producer_too(capsys):
     assert producer(["stream", "--stream", INJECTION, "--count", "1", "--labels-out", "l.csv"]) == 2
     assert "not a Kinesis stream name" in capsys.readouterr().err
+
+
+def test_the_label_delay_and_the_windows_reach_the_terminal_windows_checked(dbt):
+    def compiled(vars: str) -> tuple[int, str]:
+        done = dbt.run(
+            "compile", "-s", "terminal_transformations", "--no-populate-cache",
+            vars=f"offline_compile: true, {vars}",
+        )  # fmt: skip
+        return done.returncode, done.output
+
+    code, sql = compiled("label_delay_days: 2")
+    assert code == 0, sql[-2000:]
+    # (as_of - 2 - w days, as_of - 2 days] for each window, the history read from 2 + 30 days.
+    for days in (3, 9, 32, 2):
+        assert f"cast({-days} as bigint) * interval 1 day" in sql, days
+    assert "cast(-37 as bigint)" not in sql
+
+    code, output = compiled("label_delay_days: '7 day) --'")
+    assert code != 0 and "the var label_delay_days must be a whole number of days" in output
+    code, output = compiled("feature_windows: [30, 7, 1]")
+    assert code != 0 and "the var feature_windows must be a list of whole numbers" in output

@@ -94,3 +94,33 @@ def test_an_unreachable_local_kinesis_names_the_command_for_its_port():
     reader = kinesis_reader.KinesisReader(f"http://127.0.0.1:{port}")
     with pytest.raises(ValueError, match=f"make kinesis-start KINESIS_PORT={port}`"):
         reader.read("any-stream", None)
+
+
+def test_the_label_delay_and_the_windows_have_one_home_that_every_reader_follows():
+    from fraud_detection.learner.protocol import Split
+    from fraud_detection.learner.training import TrainingOptions
+    from fraud_detection.testing import reference_features
+
+    windows, delay = PROJECT["vars"]["feature_windows"], PROJECT["vars"]["label_delay_days"]
+    assert tuple(windows) == defaults.FEATURE_WINDOWS and delay == defaults.LABEL_DELAY_DAYS
+    assert TrainingOptions().validation_gap_days == delay
+    assert Split(training_start=None).delay_days == delay
+    assert (tuple(windows), delay) == (reference_features.WINDOWS, reference_features.DELAY)
+    assert "'validation_gap_days': label_delay_days()" in MATERIALIZATION
+    # The model inputs' names carry the windows.
+    for w in windows:
+        assert f"terminal_id_risk_{w}day_window" in defaults.MODEL_INPUTS
+        assert f"customer_id_avg_amount_{w}day_window" in defaults.MODEL_INPUTS
+    # No copy of either number is left where SQL or Python could read it instead.
+    copies = re.compile(
+        r"\[1, 7, 30\]|\(1, 7, 30\)|delay_days\s*[=:]\s*(int\s*=\s*)?7\b|DELAY\s*=\s*7\b"
+        r"|gap_days\s*:\s*int\s*=\s*7\b|dateadd\('day', -(7|37|8|14)\b"
+    )
+    readers = [
+        *(PROJECT_DIR / "models").rglob("*.sql"),
+        *(PROJECT_DIR / "macros").rglob("*.sql"),
+        *(PROJECT_DIR / "fraud_detection").rglob("*.py"),
+    ]
+    found = [f"{path.name}: {match.group(0)}" for path in readers
+             for match in copies.finditer(path.read_text())]  # fmt: skip
+    assert found == []

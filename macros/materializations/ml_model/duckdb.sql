@@ -34,7 +34,8 @@
         {#- The options are fields of the plugin's TrainingOptions. A model_type (required by
             AUTO OFF, optional with AUTO ON) trains that type only: the plugin maps it to a
             local learner, or refuses it. AUTO OFF's OBJECTIVE is the loss the learner fits
-            (such as binary:logistic), so the threshold is tuned for F1. -#}
+            (such as binary:logistic), so the threshold is tuned for F1. Validation leaves the
+            label delay's gap after the training rows it holds out. -#}
         {%- set options = {
             'objective': settings.objective if settings.auto else 'F1',
             'features': settings.features,
@@ -42,6 +43,7 @@
             'time_column': settings.time_column,
             'max_runtime_seconds': settings.max_runtime,
             'seed': settings.seed,
+            'validation_gap_days': label_delay_days(),
         } -%}
         {%- if settings.model_type -%}
             {%- do options.update({'model_type': settings.model_type}) -%}
