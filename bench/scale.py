@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 
 from bench import results
-from fraud_detection.refresh.dbt_session import DbtSession
+from fraud_detection.dbt_session import DbtSession
 from fraud_detection.testing.dbt import base_env
 from fraud_detection.testing.ports import free_port
 from producer.cli import main as producer

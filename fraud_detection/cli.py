@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+from common.errors import UserError
+from common.stopping import StopFlag, handling_signals
 from producer import local_kinesis
 from producer.arguments import (
     OneLineParser,
@@ -25,8 +27,6 @@ from producer.arguments import (
     server_port,
     world_config,
 )
-from producer.errors import ProducerError
-from producer.stopping import StopFlag, handling_signals
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -120,7 +120,7 @@ def _delivery(args: argparse.Namespace, dbt):
 
 
 def _dbt_session(args: argparse.Namespace):
-    from fraud_detection.refresh.dbt_session import DbtSession
+    from fraud_detection.dbt_session import DbtSession
 
     return DbtSession(target=args.target, vars=args.vars)
 
@@ -150,7 +150,7 @@ def _alerts(args: argparse.Namespace) -> int:
     delivered = delivery.deliver(dbt.query)
     print(f"{len(delivered):,} alerts delivered", file=sys.stderr)
     if delivery.failures:
-        raise ProducerError("; ".join(delivery.failures.values()))
+        raise UserError("; ".join(delivery.failures.values()))
     return 0
 
 

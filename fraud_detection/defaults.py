@@ -6,7 +6,7 @@
 - The feature windows and the label delay come from dbt_project.yml too (vars
   ``feature_windows`` and ``label_delay_days``), which the feature macros read.
 - The stream name and the project and `.local/` folders come from the producer, the lower
-  layer (producer.kinesis, producer.paths).
+  layer (producer.kinesis, common.paths).
 - The local paths are the profile's defaults (profiles.example.yml restates them as
   ``env_var`` defaults, relative to the project folder: a test checks that the two agree).
 """
@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import yaml  # dbt depends on PyYAML
 
+from common.paths import LOCAL_DIR, PROJECT_DIR
 from producer.kinesis import DEFAULT_STREAM
-from producer.paths import LOCAL_DIR, PROJECT_DIR
 
 _VARS = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
 _FRAUD_MODEL = _VARS["fraud_model"]

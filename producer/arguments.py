@@ -29,10 +29,10 @@ def run(
     errors: tuple = (),
     describe: Callable[[Exception], str] = str,
 ) -> int:
-    """Parse ``argv`` and call the chosen command's handler; its exit code. A ProducerError, or
+    """Parse ``argv`` and call the chosen command's handler; its exit code. A UserError, or
     one of ``errors`` (worded by ``describe``), is one line on stderr and exit code 2; a second
     Ctrl-C is 130."""
-    from producer.errors import ProducerError
+    from common.errors import UserError
 
     # What the commands write holds customer data (names, emails, phones, alerts): private to
     # the user, files 0600 and folders 0700.
@@ -43,7 +43,7 @@ def run(
         return int(exit_.code or 0)
     try:
         return args.handler(args)
-    except (ProducerError, *errors) as error:
+    except (UserError, *errors) as error:
         print(f"error: {describe(error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # a second Ctrl-C: what was started is already stopped

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
+from common.errors import UserError
+from common.stopping import StopFlag, handling_signals
 from producer import local_kinesis
 from producer.arguments import (
     OneLineParser,
@@ -27,11 +29,9 @@ from producer.arguments import (
     stream_name,
     world_config,
 )
-from producer.errors import ProducerError
 from producer.kinesis import DEFAULT_STREAM
 from producer.outcomes import Outcomes
 from producer.publish import MAX_BYTES_PER_REQUEST, Publisher, PublishStats
-from producer.stopping import StopFlag, handling_signals
 
 # pandas, pyarrow and boto3 take seconds to import on a small machine: the commands that
 # need them import them, so `local-kinesis status` answers at once.
@@ -39,7 +39,7 @@ from producer.stopping import StopFlag, handling_signals
 STREAM_LIVE = 6  # keyed_rng stream of live runs
 
 
-class UsageError(ProducerError):
+class UsageError(UserError):
     """Bad input from the user: printed as one line, exit code 2."""
 
 

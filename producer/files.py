@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from producer.errors import ProducerError
+from common.errors import UserError
 from producer.history import Transactions
 
 HISTORY_COLUMNS = (
@@ -32,7 +32,7 @@ HISTORY_COLUMNS = (
 AMOUNT_TYPE = pa.decimal128(18, 2)
 
 
-class FileFormatError(ProducerError, ValueError):
+class FileFormatError(UserError, ValueError):
     """A transaction file that cannot be read as the walkthrough's history."""
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from producer.errors import ProducerError
+from common.errors import UserError
 from producer.world import WorldConfig, build_world
 
 
@@ -41,11 +41,11 @@ def generate_files(config: WorldConfig, days: int, out: Path, file_format: str) 
     from producer.history import generate_history
 
     if out.exists() and not out.is_dir():
-        raise ProducerError(f"--out {out} is a file, not a folder")
+        raise UserError(f"--out {out} is a file, not a folder")
     started = time.perf_counter()
     history = generate_history(build_world(config), days)
     if len(history) == 0:
-        raise ProducerError(
+        raise UserError(
             f"this world makes no transaction in {days} day(s) ({config.customers} customers, "
             f"{config.terminals} terminals within radius {config.radius}): raise --customers, "
             "--terminals, --radius or --days"

@@ -10,7 +10,7 @@ import boto3
 import botocore.config
 from botocore.exceptions import ClientError, EndpointConnectionError, NoRegionError
 
-from producer.errors import ProducerError
+from common.errors import UserError
 
 # The stream the producer publishes to by default; the dbt var stream_name restates it
 # (dbt_project.yml), and a test checks that the two agree.
@@ -19,7 +19,7 @@ LOCAL_REGION = "us-east-1"
 LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
 
 
-class KinesisSetupError(ProducerError):
+class KinesisSetupError(UserError):
     """The stream or its endpoint is not usable; the message is meant for the user."""
 
 

@@ -16,8 +16,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from producer.errors import ProducerError
-from producer.paths import KINESIS_DATA_DIR, NODE_MODULES
+from common.errors import UserError
+from common.paths import KINESIS_DATA_DIR, NODE_MODULES
 
 LAUNCHER = Path(__file__).resolve().parent / "kinesalite_loopback.js"
 DEFAULT_HOST = "127.0.0.1"
@@ -26,7 +26,7 @@ DEFAULT_DATA_DIR = KINESIS_DATA_DIR
 PID_FILE = "kinesalite.pid"
 
 
-class LocalKinesisError(ProducerError):
+class LocalKinesisError(UserError):
     """The local Kinesis server cannot be started or reached; the message says why."""
 
 

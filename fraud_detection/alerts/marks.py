@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from typing import Protocol
 
+from common.errors import UserError
 from fraud_detection.alerts.alert import Mark, iso
-from fraud_detection.refresh.dbt_session import LIGHT_COMMAND_FLAGS, WarehouseBusyError
-from producer.errors import ProducerError
+from fraud_detection.dbt_session import LIGHT_COMMAND_FLAGS, WarehouseBusyError
 
 MARKS_SQL = (
     "select sink, delivered_through_queued_at, delivered_through_transaction_id "
@@ -33,8 +33,8 @@ class WarehouseMarks:
             rows = self.dbt.query(MARKS_SQL)
         except WarehouseBusyError:
             raise
-        except ProducerError as error:
-            raise ProducerError(
+        except UserError as error:
+            raise UserError(
                 "cannot read the alert delivery marks (the model fraud_alert_deliveries): "
                 f"run `dbt build` first ({error})"
             ) from None

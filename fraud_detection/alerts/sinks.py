@@ -15,8 +15,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Protocol, TextIO
 
+from common.errors import UserError
 from fraud_detection.alerts.alert import Alert, Mark, iso
-from producer.errors import ProducerError
 
 
 class Sink(Protocol):
@@ -116,7 +116,7 @@ class SnsSink:
         )
         if response.get("Failed"):
             failed = response["Failed"][0]
-            raise ProducerError(
+            raise UserError(
                 f"SNS refused {len(response['Failed'])} alert(s), e.g. {failed['Id']}: "
                 f"{failed.get('Code')} {failed.get('Message', '')}".strip()
             )

@@ -25,9 +25,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from common.stopping import StopFlag, handling_signals
 from fraud_detection.alerts.delivery import AlertDelivery
 from fraud_detection.alerts.marks import WarehouseMarks
 from fraud_detection.alerts.sinks import JsonLinesSink, TerminalSink
+from fraud_detection.dbt_session import DbtSession
 from fraud_detection.defaults import DUCKDB_PATH, MODELS_DIR, STREAM_NAME
 from fraud_detection.demo.report import (
     LiveRun,
@@ -37,13 +39,11 @@ from fraud_detection.demo.report import (
     test_quality,
     write_report,
 )
-from fraud_detection.refresh.dbt_session import DbtSession
 from fraud_detection.refresh.loop import CycleStats, refresh_once, run_loop
 from producer import local_kinesis
 from producer.arguments import world_arguments
 from producer.generate import generate_files
 from producer.kinesis import ensure_stream, make_client
-from producer.stopping import StopFlag, handling_signals
 from producer.world import WorldConfig
 
 DRAIN_CYCLES = 2  # cycles after the producer exits, to ingest and score its last records

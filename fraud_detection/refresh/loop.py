@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fraud_detection.alerts.delivery import AlertDelivery
-from fraud_detection.refresh.dbt_session import DbtSession, WarehouseBusyError
+from fraud_detection.dbt_session import DbtSession, WarehouseBusyError
 
 SELECTOR = "refresh_cycle"
 LOCK_RETRY_SECONDS = 0.5

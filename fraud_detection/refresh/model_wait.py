@@ -15,14 +15,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from common.errors import UserError
+from fraud_detection.dbt_session import DbtSession
 from fraud_detection.defaults import MODEL_MAX_RUNTIME_SECONDS, MODEL_NAME
-from fraud_detection.refresh.dbt_session import DbtSession
-from producer.errors import ProducerError
 
 MARGIN_SECONDS = 600  # exporting the data before training, and the model's compilation after
 
 
-class ModelWaitError(ProducerError):
+class ModelWaitError(UserError):
     """The training failed, or outlasted its bound: the message says which."""
 
 

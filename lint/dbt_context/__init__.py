@@ -29,7 +29,7 @@ from jinja2 import pass_context as _pass_context
 from jinja2.runtime import Context as _Context
 from jinja2.runtime import missing as _missing
 
-from producer.paths import PROJECT_DIR as _PROJECT_DIR
+from common.paths import PROJECT_DIR as _PROJECT_DIR
 
 _DISPATCH_PREFIXES = ("redshift__", "postgres__", "default__")
 

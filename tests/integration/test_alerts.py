@@ -25,7 +25,7 @@ from fraud_detection.alerts.delivery import AlertDelivery, pending_alerts_sql
 from fraud_detection.alerts.marks import WarehouseMarks
 from fraud_detection.alerts.sinks import JsonLinesSink, SnsSink, TerminalSink
 from fraud_detection.cli import main as detection
-from fraud_detection.refresh.dbt_session import DbtSession
+from fraud_detection.dbt_session import DbtSession
 from fraud_detection.testing.dbt import base_env
 from fraud_detection.testing.ports import free_port
 

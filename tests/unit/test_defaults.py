@@ -8,11 +8,11 @@ import re
 import pytest
 import yaml
 
+from common.paths import PROJECT_DIR
 from fraud_detection import defaults
 from fraud_detection.plugins import fraud_model, kinesis_reader
 from producer import local_kinesis
 from producer.kinesis import DEFAULT_STREAM
-from producer.paths import PROJECT_DIR
 
 PROJECT = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())
 PROFILE = (PROJECT_DIR / "profiles.example.yml").read_text()

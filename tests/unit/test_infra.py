@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from producer.paths import PROJECT_DIR
+from common.paths import PROJECT_DIR
 
 ROOT = PROJECT_DIR
 TEMPLATE = ROOT / "infra" / "cloudformation.yaml"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from producer.paths import PROJECT_DIR
+from common.paths import PROJECT_DIR
 
-PACKAGES = ("producer", "fraud_detection", "bench")
+PACKAGES = ("common", "producer", "fraud_detection", "bench")
 HEAVY = ("duckdb", "dbt", "xgboost", "sklearn", "matplotlib")
 MAX_MODULE_LINES = 400
 MAX_HANDLER_LINES = 40
@@ -58,6 +58,13 @@ def test_the_producer_imports_nothing_of_the_warehouse_side():
     for name, path in _modules().items():
         if name.startswith("producer"):
             assert not any(i.startswith("fraud_detection") for i in _imports(path)), name
+
+
+def test_the_shared_base_imports_neither_side():
+    for name, path in _modules().items():
+        if name.startswith("common"):
+            imported = {i.split(".")[0] for i in _imports(path)}
+            assert not imported & {"producer", "fraud_detection", "bench"}, name
 
 
 def test_no_module_imports_one_that_imports_it_back():

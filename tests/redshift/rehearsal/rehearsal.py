@@ -86,7 +86,7 @@ class Rehearsal:
         problem = missing_requirements()
         if problem:
             raise RuntimeError(problem)
-        from producer.paths import PROJECT_DIR
+        from common.paths import PROJECT_DIR
 
         self.work_dir.mkdir(parents=True, exist_ok=True)
         self.server_dir = Path(tempfile.mkdtemp(prefix="rehearsal-"))

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from common.errors import UserError
 from fraud_detection.defaults import PROJECT_DIR
-from producer.errors import ProducerError
 
 
 def project_profiles_dir() -> Path | None:
@@ -26,7 +26,7 @@ def project_profiles_dir() -> Path | None:
     return PROJECT_DIR
 
 
-class DbtError(ProducerError):
+class DbtError(UserError):
     """A dbt command failed: the message names what failed and why, on one line."""
 
     def __init__(self, message: str) -> None:
