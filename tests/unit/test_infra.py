@@ -351,7 +351,7 @@ def test_settings_the_guide_maps_outputs_to_exist_in_the_project(guide):
 
 
 def test_guide_uses_the_real_operation_and_producer_flags(guide):
-    macro = (ROOT / "macros" / "history" / "load_history_from_s3.sql").read_text()
+    macro = (ROOT / "macros" / "operations" / "load_history_from_s3.sql").read_text()
     assert "{% macro load_history_from_s3(s3_path," in macro
     assert "dbt run-operation load_history_from_s3" in guide
     cli = (ROOT / "producer" / "cli.py").read_text()

@@ -24,7 +24,7 @@ from .streams import AutoRefresher, StreamIngestion
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 
-# The columns of macros/history/load_history_from_s3.sql's table, in order.
+# The columns of macros/operations/load_history_from_s3.sql's table, in order.
 HISTORY_COLUMNS = [
     ("transaction_id", "bigint"),
     ("tx_datetime", "timestamp"),
