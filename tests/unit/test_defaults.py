@@ -68,7 +68,7 @@ def test_the_second_model_is_the_15_inputs_then_its_extra_ones():
 def test_the_materialization_calls_only_the_plugins_functions():
     called = set(re.findall(r"\b(fraud_model_\w+)\(", MATERIALIZATION))
     assert called == {fraud_model.TRAIN_FUNCTION, fraud_model.INFO_FUNCTION}
-    versions = (PROJECT_DIR / "macros/ml/ml_model_versions.sql").read_text()
+    versions = (PROJECT_DIR / "macros/materializations/ml_model/ml_model_versions.sql").read_text()
     assert f"function ~ '{fraud_model.PROBABILITY_SUFFIX}'" in versions
     records = (PROJECT_DIR / "macros/streaming/stream_records.sql").read_text()
     assert f"{kinesis_reader.FUNCTION}(" in records
