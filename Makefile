@@ -21,7 +21,7 @@ DEMO_RATE ?= 300
 DEMO_SECONDS ?= 60
 DEMO_INTERVAL ?= 2
 
-.PHONY: help setup browser postgres demo test unit bench lint lock clean kinesis-start kinesis-stop
+.PHONY: help setup browser postgres demo test unit bench lint fix lock clean kinesis-start kinesis-stop
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -64,6 +64,11 @@ lint: setup ## ruff (lint and format check), sqlfluff (SQL style, Redshift diale
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint --processes 0 models analyses tests/dbt
+
+fix: setup ## apply ruff's and sqlfluff's fixes (then review the diff)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/sqlfluff fix --processes 0 models analyses tests/dbt
 
 browser: ## Debian's Chromium, for the docs lineage test (installed as root, else it skips)
 	@command -v chromium >/dev/null && exit 0; \
