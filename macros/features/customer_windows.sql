@@ -12,10 +12,10 @@
     number among all rows minus their row number among probes counts the transactions
     before them. -#}
 {% macro default__customer_windows(cte, events, targets, windows) %}
-{{ _ranked_events(cte ~ '__ranked', events, 'customer_id', 'tx_amount') }},
+{{ window_ranked_events(cte ~ '__ranked', events, 'customer_id', 'tx_amount') }},
 
 {{ cte }}__bounds as (
-    {{ _bounds_by_probes(cte ~ '__ranked', targets, 'customer_id', windows) }}
+    {{ window_bounds_by_probes(cte ~ '__ranked', targets, 'customer_id', windows) }}
 ),
 
 {{ cte }} as (
@@ -41,7 +41,7 @@
     by id, and a frame ends exactly at the current row. (T - w, T] starts at the key
     (T - w days + 1 microsecond) * 2^64, which lies (w days - 1 microsecond) * 2^64 +
     (transaction_id + 2^63) before the row's own key (DuckDB takes per-row offsets). Each
-    frame's count and amount come from one packed sum (_packed). When the targets are the
+    frame's count and amount come from one packed sum (window_packed). When the targets are the
     events (the training set), every row is a target and keeps its own columns; otherwise
     the targets are picked out and joined. The var features_rendering: portable selects the
     default rendering. -#}
@@ -56,7 +56,7 @@
     select
         {{ '*' if targets_are_events else 'transaction_id' }},
         {%- for w in windows %}
-        sum({{ _packed('tx_amount * 100') }}) over window_{{ w }}day as packed_{{ w }}day{{ "," if not loop.last }}
+        sum({{ window_packed('tx_amount * 100') }}) over window_{{ w }}day as packed_{{ w }}day{{ "," if not loop.last }}
         {%- endfor %}
     from {{ events }}
     window
@@ -65,7 +65,7 @@
             partition by customer_id
             order by cast(epoch_us(tx_datetime) as hugeint) * 18446744073709551616 + {{ id_offset }}
             range between
-                cast({{ _microseconds(w) }} - 1 as hugeint) * 18446744073709551616 + {{ id_offset }} preceding
+                cast({{ window_microseconds(w) }} - 1 as hugeint) * 18446744073709551616 + {{ id_offset }} preceding
                 and current row
         ){{ "," if not loop.last }}
         {%- endfor %}
@@ -75,5 +75,5 @@
 
 ),
 
-{{ _unpacked(cte, targets, targets_are_events, windows, 'customer_nb_tx', 'customer_amount', 100) }}
+{{ window_unpacked(cte, targets, targets_are_events, windows, 'customer_nb_tx', 'customer_amount', 100) }}
 {%- endmacro %}

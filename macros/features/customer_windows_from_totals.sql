@@ -83,8 +83,8 @@
     -- and the boundary's (added when after the boundary's, taken away when before).
     select
         targets.transaction_id,
-        sum(case when {{ _after_target() }} then 1 else 0 end) as nb_tx_after,
-        sum(case when {{ _after_target() }} then known.tx_amount else 0 end) as amount_after,
+        sum(case when {{ window_after_target() }} then 1 else 0 end) as nb_tx_after,
+        sum(case when {{ window_after_target() }} then known.tx_amount else 0 end) as amount_after,
         {%- for w in windows %}
         {%- set start = dbt.dateadd('day', -w, 'targets.tx_datetime') %}
         sum(

@@ -10,10 +10,10 @@
 {% macro default__terminal_windows(cte, events, targets, carried, windows, delay_days) %}
 {%- set bounds = [delay_days] -%}
 {%- for w in windows %}{% do bounds.append(delay_days + w) %}{% endfor -%}
-{{ _ranked_events(cte ~ '__ranked', events, 'terminal_id', 'tx_fraud') }},
+{{ window_ranked_events(cte ~ '__ranked', events, 'terminal_id', 'tx_fraud') }},
 
 {{ cte }}__bounds as (
-    {{ _bounds_by_probes(cte ~ '__ranked', targets, 'terminal_id', bounds) }}
+    {{ window_bounds_by_probes(cte ~ '__ranked', targets, 'terminal_id', bounds) }}
 ),
 
 {{ cte }} as (
@@ -35,7 +35,7 @@
 
 
 {#- DuckDB: RANGE frames ending d days before each row, each frame's count and frauds
-    from one packed sum (_packed). When the targets are the events (the training set), the
+    from one packed sum (window_packed). When the targets are the events (the training set), the
     frames run over the carried rows themselves; otherwise the targets join the labelled
     events as rows without a label, which the sum skips. -#}
 {% macro duckdb__terminal_windows(cte, events, targets, carried, windows, delay_days) %}
@@ -48,7 +48,7 @@
     select
         {{ '*' if targets_are_events else 'transaction_id' }},
         {%- for w in windows %}
-        coalesce(sum({{ _packed('tx_fraud') }}) over window_{{ w }}day, 0) as packed_{{ w }}day{{ "," if not loop.last }}
+        coalesce(sum({{ window_packed('tx_fraud') }}) over window_{{ w }}day, 0) as packed_{{ w }}day{{ "," if not loop.last }}
         {%- endfor %}
     {%- if targets_are_events %}
     from {{ carried }}
@@ -74,8 +74,8 @@
         window_{{ w }}day as (
             partition by terminal_id
             order by epoch_us(tx_datetime)
-            range between {{ _microseconds(delay_days + w) }} - 1 preceding
-                and {{ _microseconds(delay_days) }} preceding
+            range between {{ window_microseconds(delay_days + w) }} - 1 preceding
+                and {{ window_microseconds(delay_days) }} preceding
         ){{ "," if not loop.last }}
         {%- endfor %}
     {%- if not targets_are_events %}
@@ -84,5 +84,5 @@
 
 ),
 
-{{ _unpacked(cte, carried, targets_are_events, windows, 'terminal_nb_tx', 'terminal_frauds') }}
+{{ window_unpacked(cte, carried, targets_are_events, windows, 'terminal_nb_tx', 'terminal_frauds') }}
 {%- endmacro %}

@@ -1,25 +1,25 @@
 {#- A number of days in microseconds, the unit of DuckDB's epoch_us. -#}
-{% macro _microseconds(days) -%}
+{% macro window_microseconds(days) -%}
     {{ days * 86400 * 1000000 }}
 {%- endmacro %}
 
 
 {#- A count and a sum in one windowed sum, which halves DuckDB's frame work: each row adds
     2^80 + units (an integer measure: cents, or the fraud flag), so the sum is
-    count * 2^80 + sum(units). _packed_count rounds it to the nearest multiple of 2^80 (bit
-    shifts on HUGEINT, exact); _packed_sum is the rest. Exact while a frame's units sum to
+    count * 2^80 + sum(units). window_packed_count rounds it to the nearest multiple of 2^80 (bit
+    shifts on HUGEINT, exact); window_packed_sum is the rest. Exact while a frame's units sum to
     less than 2^79 (about 6 * 10^23) in absolute value: staging caps one amount at 10^18
     cents. A null measure (an unlabelled target) adds nothing. -#}
-{% macro _packed(units) -%}
+{% macro window_packed(units) -%}
     (cast({{ units }} as hugeint) + (cast(1 as hugeint) << 80))
 {%- endmacro %}
 
-{% macro _packed_count(packed) -%}
+{% macro window_packed_count(packed) -%}
     cast(({{ packed }} + (cast(1 as hugeint) << 79)) >> 80 as bigint)
 {%- endmacro %}
 
-{% macro _packed_sum(packed) -%}
-    ({{ packed }} - (cast({{ _packed_count(packed) }} as hugeint) << 80))
+{% macro window_packed_sum(packed) -%}
+    ({{ packed }} - (cast({{ window_packed_count(packed) }} as hugeint) << 80))
 {%- endmacro %}
 
 
@@ -27,7 +27,7 @@
     window, <count_name>_<w>day and <sum_name>_<w>day (units / units_per_value, a double),
     with the columns of the packed rows when the targets are the events, else of
     ``carried`` (one row per target). -#}
-{% macro _unpacked(cte, carried, targets_are_events, windows, count_name, sum_name, units_per_value=1) %}
+{% macro window_unpacked(cte, carried, targets_are_events, windows, count_name, sum_name, units_per_value=1) %}
 {{ cte }} as (
 
     select
@@ -37,8 +37,8 @@
         carried.*,
         {%- endif %}
         {%- for w in windows %}
-        {{ _packed_count('packed.packed_' ~ w ~ 'day') }} as {{ count_name }}_{{ w }}day,
-        cast({{ _packed_sum('packed.packed_' ~ w ~ 'day') }} as double) / {{ units_per_value }}
+        {{ window_packed_count('packed.packed_' ~ w ~ 'day') }} as {{ count_name }}_{{ w }}day,
+        cast({{ window_packed_sum('packed.packed_' ~ w ~ 'day') }} as double) / {{ units_per_value }}
             as {{ sum_name }}_{{ w }}day{{ "," if not loop.last }}
         {%- endfor %}
     from {{ cte }}__packed as packed
@@ -53,7 +53,7 @@
 
 {#- CTE ``cte``: the events ranked per key (customer or terminal) in (tx_datetime,
     transaction_id) order, with the running sum of a measure (amount or fraud flag). -#}
-{% macro _ranked_events(cte, events, key, measure) %}
+{% macro window_ranked_events(cte, events, key, measure) %}
 {{ cte }} as (
 
     select
@@ -78,7 +78,7 @@
     before T - b days, and sum_before_<b>day, their running sum. A probe sorts after events
     of the same instant; its row number among all rows minus its row number among probes is
     the count of events before it, and the running sum at that rank is their sum. -#}
-{% macro _bounds_by_probes(ranked, targets, key, bounds) %}
+{% macro window_bounds_by_probes(ranked, targets, key, bounds) %}
     select
         probes.transaction_id,
         {%- for b in bounds %}
@@ -141,7 +141,7 @@
 
 {#- A known transaction (window_days 0) after the target: later, or in the same second with a
     larger id. -#}
-{% macro _after_target() -%}
+{% macro window_after_target() -%}
     known.window_days = 0
     and (
         known.tx_datetime > targets.tx_datetime
