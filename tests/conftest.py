@@ -11,8 +11,8 @@ The suite runs on every core (pytest-xdist, ``--dist loadgroup``). A test that u
 module-scoped fixture (a built world, a trained model, the rehearsal's deployment) joins its
 module's group, so the fixture is built once, on one worker, and the module's tests run there
 in file order; every other test goes to whichever worker is free. Each worker starts its own
-session fixtures (one kinesalite, one PostgreSQL), and every test makes its own stream or
-database, so no state crosses workers.
+session fixtures (one kinesalite), the rehearsal its own PostgreSQL, and every test makes its
+own stream, DuckDB file or database, so no state crosses workers.
 """
 
 from __future__ import annotations

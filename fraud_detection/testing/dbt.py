@@ -3,7 +3,7 @@ for Redshift (compile only: no cluster is reachable, and none is contacted).
 
 Commands run in this process through dbt's programmatic runner, as the refresh loop runs them:
 a `dbt` process pays about 3 s of imports and a cold parse each time, the runner a warm parse
-(about 1.5 s) or, with the same vars as the last command, a partial one. Each command sees
+(about 1.7 s) or, with the same vars as the last command, a partial one. Each command sees
 exactly the environment a process would (``env``), and its console output is what the process
 would have printed. ``command()`` gives the argv of a real process, for tests that must kill
 dbt or hold the warehouse from another process.
