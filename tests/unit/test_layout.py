@@ -16,6 +16,7 @@ from common.paths import PROJECT_DIR
 PACKAGES = ("common", "producer", "fraud_detection", "bench")
 HEAVY = ("duckdb", "dbt", "xgboost", "sklearn", "matplotlib")
 MAX_MODULE_LINES = 400
+MAX_MACRO_FILE_LINES = 150
 MAX_HANDLER_LINES = 40
 
 
@@ -93,6 +94,17 @@ def test_no_module_is_over_400_lines():
         str(path.relative_to(PROJECT_DIR)): lines
         for path in sources
         if (lines := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    }
+    assert long == {}
+
+
+def test_no_macro_file_is_over_150_lines():
+    """The anchors' size (dbt-utils: at most 166 lines a file; dbt-external-tables: 107): a
+    file holds one macro family, and a family that grows gets split by what its parts do."""
+    long = {
+        str(path.relative_to(PROJECT_DIR)): lines
+        for path in (PROJECT_DIR / "macros").rglob("*.sql")
+        if (lines := len(path.read_text().splitlines())) > MAX_MACRO_FILE_LINES
     }
     assert long == {}
 
