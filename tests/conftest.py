@@ -18,13 +18,13 @@ own stream, DuckDB file or database, so no state crosses workers.
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 
 import pytest
 
+from fraud_detection.testing.kinesis import fresh_stream
 from fraud_detection.testing.ports import free_port
-from producer.kinesis import ensure_stream, make_client
+from producer.kinesis import make_client
 from producer.local_kinesis import LocalKinesis
 
 TESTS_DIR = Path(__file__).resolve().parent
@@ -92,8 +92,7 @@ def kinesis_client(kinesalite):
 
 
 @pytest.fixture
-def stream_name(kinesis_client) -> str:
-    """A fresh two-shard stream."""
-    name = f"test-{uuid.uuid4().hex[:10]}"
-    ensure_stream(kinesis_client, name, shards=2, create=True)
-    return name
+def stream_name(kinesis_client, worker_id) -> str:
+    """A fresh, empty two-shard stream, under the same name for every test on this worker
+    (dbt's vars name it, and the same vars let dbt reuse its parse from test to test)."""
+    return fresh_stream(kinesis_client, f"test-{worker_id}")

@@ -3,10 +3,18 @@ for Redshift (compile only: no cluster is reachable, and none is contacted).
 
 Commands run in this process through dbt's programmatic runner, as the refresh loop runs them:
 a `dbt` process pays about 3 s of imports and a cold parse each time, the runner a warm parse
-(about 1.7 s) or, with the same vars as the last command, a partial one. Each command sees
-exactly the environment a process would (``env``), and its console output is what the process
-would have printed. ``command()`` gives the argv of a real process, for tests that must kill
-dbt or hold the warehouse from another process.
+(about 1.7 s). Each command sees exactly the environment a process would (``env``), runs in the
+folder a process would be started in, and its console output is what the process would have
+printed. ``command()`` gives the argv of a real process, for tests that must kill dbt or hold
+the warehouse from another process.
+
+dbt's own partial parsing is reused from test to test. dbt keeps its parse in the target folder
+(``partial_parse.msgpack``) and reuses it when the vars, the profile and the project's files
+are those it was made with. Each test has its own target folder, so the last parse made with
+the same vars is copied into a new one before its first command. For the profile to be the
+same, a test's paths are relative to its folder, where dbt runs; the tests on one worker share
+one stream name and one empty history, so that their vars are the same too. Where anything
+differs, dbt says so and parses afresh, as it would for a user.
 """
 
 from __future__ import annotations
@@ -59,29 +67,65 @@ class DbtResult:
 
 
 @contextlib.contextmanager
-def environment(env: dict[str, str]) -> Iterator[None]:
-    """This process's environment and folder as a dbt process started with ``env`` would have
-    them, restored afterwards."""
-    saved, folder = dict(os.environ), os.getcwd()
+def environment(env: dict[str, str], folder: Path = PROJECT_DIR) -> Iterator[None]:
+    """This process's environment and folder as a dbt process started with ``env`` in
+    ``folder`` would have them, restored afterwards."""
+    saved, previous = dict(os.environ), os.getcwd()
     os.environ.clear()
     os.environ.update(env)
-    os.chdir(PROJECT_DIR)
+    os.chdir(folder)
     try:
         yield
     finally:
-        os.chdir(folder)
+        os.chdir(previous)
         os.environ.clear()
         os.environ.update(saved)
 
 
-def invoke(args: list[str], env: dict[str, str]) -> DbtResult:
-    """One dbt command in this process: its exit code (0 ok, 1 failed, 2 error, as the `dbt`
-    command's) and what it printed."""
+# The last partial parse dbt wrote for each set of vars, target and folder-relative settings,
+# and the set each target folder's parse was made with.
+_PARSES: dict[str, bytes] = {}
+_MADE_WITH: dict[Path, str] = {}
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+
+
+def _parse_key(args: list[str], env: dict[str, str]) -> str:
+    """What decides whether dbt can reuse a parse: the vars, the target and the profile's
+    settings (dbt checks them itself; this key finds the parse most likely to pass)."""
+    options = {
+        name: args[i + 1] for i, name in enumerate(args[:-1]) if name in ("--vars", "--target")
+    }
+    settings = ("FRAUD_DUCKDB_PATH", "FRAUD_MODELS_DIR", "KINESIS_ENDPOINT_URL", "DBT_TARGET")
+    return json.dumps([options, [env.get(name) for name in settings]])
+
+
+@contextlib.contextmanager
+def reused_parse(
+    args: list[str], env: dict[str, str], folder: Path = PROJECT_DIR
+) -> Iterator[None]:
+    """Around dbt commands with ``args`` and ``env``: the target folder gets the last parse
+    made with the same vars and settings, and gives back the one dbt leaves there."""
+    key = _parse_key(args, env)
+    saved = Path(env.get("DBT_TARGET_PATH", folder / "target")) / PARTIAL_PARSE_FILE
+    if key in _PARSES and _MADE_WITH.get(saved) != key:
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        saved.write_bytes(_PARSES[key])
+    try:
+        yield
+    finally:
+        if saved.exists():
+            _PARSES[key], _MADE_WITH[saved] = saved.read_bytes(), key
+
+
+def invoke(args: list[str], env: dict[str, str], folder: Path = PROJECT_DIR) -> DbtResult:
+    """One dbt command in this process, run in ``folder``: its exit code (0 ok, 1 failed,
+    2 error, as the `dbt` command's) and what it printed."""
     from dbt.cli.main import dbtRunner
 
     printed = io.StringIO()
     with (
-        environment(env),
+        reused_parse(args, env, folder),
+        environment(env, folder),
         contextlib.redirect_stdout(printed),
         contextlib.redirect_stderr(printed),
     ):
@@ -97,17 +141,18 @@ class LocalDbt:
     """dbt against the local target: one DuckDB file and one Kinesis endpoint."""
 
     def __init__(self, work_dir: Path, endpoint_url: str, stream: str):
+        self.folder = work_dir  # where dbt runs: the profile's relative paths start here
         self.env = base_env(work_dir)
-        self.env["FRAUD_DUCKDB_PATH"] = str(work_dir / "fraud_detection.duckdb")
+        self.env["FRAUD_DUCKDB_PATH"] = "fraud_detection.duckdb"
         self.env["KINESIS_ENDPOINT_URL"] = endpoint_url
         self.stream = stream
-        self.database = Path(self.env["FRAUD_DUCKDB_PATH"])
+        self.database = work_dir / "fraud_detection.duckdb"
         self.history_vars = ""
 
     def build_training_features(self, history: Path, models_dir: Path) -> None:
         """Build a world's history, customer_info and training features, with the model's
         artifacts kept in ``models_dir``; later commands pass ``history_vars``."""
-        self.env["FRAUD_MODELS_DIR"] = str(models_dir)
+        self.env["FRAUD_MODELS_DIR"] = os.path.relpath(models_dir, self.folder)
         self.history_vars = f"history_path: '{history}'"
         models = ("customer_info", "cust_payment_tx_history", "int_training_features")
         built = self.run("build", "-s", *models, vars=self.history_vars)
@@ -116,7 +161,7 @@ class LocalDbt:
 
     def model_versions(self, model: str) -> list[str]:
         """The local model's artifact folders (v1, v2, ...)."""
-        folder = Path(self.env["FRAUD_MODELS_DIR"]) / model
+        folder = self.folder / self.env["FRAUD_MODELS_DIR"] / model
         return sorted(p.name for p in folder.glob("v*")) if folder.exists() else []
 
     def model_connection(self):
@@ -126,9 +171,8 @@ class LocalDbt:
         from fraud_detection.plugins.fraud_model import Plugin
 
         connection = duckdb.connect(str(self.database), read_only=True)
-        Plugin("testing", {"models_dir": self.env["FRAUD_MODELS_DIR"]}).configure_connection(
-            connection
-        )
+        models_dir = self.folder / self.env["FRAUD_MODELS_DIR"]
+        Plugin("testing", {"models_dir": str(models_dir)}).configure_connection(connection)
         return connection
 
     def command(self, *args: str, vars: str | None = None) -> list[str]:
@@ -139,22 +183,25 @@ class LocalDbt:
         return [DBT, *args, "--vars", all_vars, "--project-dir", str(PROJECT_DIR)]
 
     def run(self, *args: str, vars: str | None = None) -> DbtResult:
-        return invoke(self.command(*args, vars=vars)[1:], self.env)
+        return invoke(self.command(*args, vars=vars)[1:], self.env, self.folder)
 
     def empty_history(self) -> Path:
-        """A labelled history with no transaction, for tests that stream only."""
-        path = self.database.parent / "empty_history.parquet"
+        """A labelled history with no transaction, for tests that stream only: one file beside
+        the test folders, the same in the vars of every test on this worker."""
+        path = self.folder.parent / "empty_history.parquet"
         if not path.exists():
             import duckdb
 
+            partial = path.with_suffix(f".{os.getpid()}.tmp")
             with duckdb.connect() as connection:
                 connection.execute(
                     "copy (select 0::bigint as TRANSACTION_ID, now()::timestamp as TX_DATETIME,"
                     " 0::bigint as CUSTOMER_ID, 0::bigint as TERMINAL_ID,"
                     " 0::decimal(18, 2) as TX_AMOUNT, 0::bigint as TX_TIME_SECONDS,"
                     " 0::bigint as TX_TIME_DAYS, 0 as TX_FRAUD, 0 as TX_FRAUD_SCENARIO"
-                    f" limit 0) to '{path}' (format parquet)"
+                    f" limit 0) to '{partial}' (format parquet)"
                 )
+            partial.replace(path)
         return path
 
     def last_model_seconds(self) -> float:

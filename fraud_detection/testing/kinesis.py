@@ -1,10 +1,29 @@
-"""Reading a whole stream back with GetRecords, for assertions."""
+"""Streams for tests: one made afresh under a reused name, and read back whole for assertions."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import time
 
+from producer.kinesis import ensure_stream
 from producer.shards import list_shards, read_shard
+
+
+def fresh_stream(client, name: str, shards: int = 2, timeout: float = 30.0) -> str:
+    """Stream ``name``, deleted if it exists and made again, empty, with ``shards`` shards.
+
+    Tests on one worker reuse one name: dbt's vars, which name the stream, then stay the same
+    from test to test, and so does dbt's parse of the project."""
+    with contextlib.suppress(client.exceptions.ResourceNotFoundException):
+        client.delete_stream(StreamName=name, EnforceConsumerDeletion=True)
+    deadline = time.monotonic() + timeout
+    while name in client.list_streams()["StreamNames"]:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"stream {name} still exists {timeout:.0f} s after its deletion")
+        time.sleep(0.05)
+    ensure_stream(client, name, shards=shards, create=True)
+    return name
 
 
 def read_stream(client, stream: str) -> dict[str, list[dict]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 from decimal import Decimal
 
 import boto3
@@ -26,7 +27,7 @@ from fraud_detection.alerts.marks import WarehouseMarks
 from fraud_detection.alerts.sinks import JsonLinesSink, SnsSink, TerminalSink
 from fraud_detection.cli import main as detection
 from fraud_detection.dbt_session import DbtSession
-from fraud_detection.testing.dbt import base_env
+from fraud_detection.testing.dbt import base_env, reused_parse
 from fraud_detection.testing.ports import free_port
 
 TOPIC = "arn:aws:sns:eu-west-1:123456789012:fraud-alerts"
@@ -67,11 +68,12 @@ def row(transaction_id: int, queued_at: str) -> tuple:
 def warehouse(tmp_path, monkeypatch) -> Warehouse:
     for name, value in base_env(tmp_path).items():
         monkeypatch.setenv(name, value)
-    path = tmp_path / "fraud_detection.duckdb"
-    monkeypatch.setenv("FRAUD_DUCKDB_PATH", str(path))
-    house = Warehouse(path)
-    house.dbt.run(["run", "--select", "fraud_alert_deliveries"])
-    with duckdb.connect(str(path)) as connection:
+    monkeypatch.chdir(tmp_path)  # the warehouse's path is relative to the test's folder
+    monkeypatch.setenv("FRAUD_DUCKDB_PATH", "fraud_detection.duckdb")
+    house = Warehouse(tmp_path / "fraud_detection.duckdb")
+    with reused_parse([], dict(os.environ), tmp_path):  # the session's parse, on first use
+        house.dbt.run(["run", "--select", "fraud_alert_deliveries"])
+    with duckdb.connect(str(house.path)) as connection:
         connection.execute("""
             create table fraud_alerts (
                 transaction_id bigint, tx_datetime timestamp,

@@ -8,14 +8,12 @@ import json
 import signal
 import subprocess
 import time
-import uuid
 
 import duckdb
 import pytest
 
 from fraud_detection.testing.dbt import LocalDbt
 from producer.cli import main as producer
-from producer.kinesis import ensure_stream
 
 VIEW = "cust_payment_tx_stream"
 STAGING = "+path:models/staging/kinesis"
@@ -36,10 +34,8 @@ GOOD = {
 
 
 @pytest.fixture
-def dbt(tmp_path, kinesalite, kinesis_client) -> LocalDbt:
-    stream = f"stream-{uuid.uuid4().hex[:8]}"
-    ensure_stream(kinesis_client, stream, shards=2, create=True)
-    return LocalDbt(tmp_path, kinesalite.endpoint_url, stream)
+def dbt(tmp_path, kinesalite, stream_name) -> LocalDbt:
+    return LocalDbt(tmp_path, kinesalite.endpoint_url, stream_name)
 
 
 def put(dbt: LocalDbt, client, *records: dict) -> None:

@@ -7,7 +7,6 @@ import random
 import signal
 import subprocess
 import time
-import uuid
 
 import pytest
 
@@ -27,10 +26,8 @@ STAGING = "+path:models/staging/kinesis"  # the view, the staging models on it, 
 
 
 @pytest.fixture
-def dbt(tmp_path, kinesalite, kinesis_client) -> LocalDbt:
-    stream = f"stream-{uuid.uuid4().hex[:8]}"
-    ensure_stream(kinesis_client, stream, shards=2, create=True)
-    return LocalDbt(tmp_path, kinesalite.endpoint_url, stream)
+def dbt(tmp_path, kinesalite, stream_name) -> LocalDbt:
+    return LocalDbt(tmp_path, kinesalite.endpoint_url, stream_name)
 
 
 def publish(dbt: LocalDbt, count: int, endpoint_url: str | None = None) -> None:
