@@ -3,6 +3,7 @@
     {{ return(adapter.dispatch('is_utf8', 'fraud_detection')(data)) }}
 {% endmacro %}
 
+{#- The default: raises, naming the adapter that has no implementation. -#}
 {% macro default__is_utf8(data) %}
     {{ exceptions.raise_compiler_error("is_utf8 is not implemented for " ~ target.type) }}
 {% endmacro %}

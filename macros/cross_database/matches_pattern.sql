@@ -3,6 +3,7 @@
     {{ return(adapter.dispatch('matches_pattern', 'fraud_detection')(text, pattern)) }}
 {% endmacro %}
 
+{#- The default: raises, naming the adapter that has no implementation. -#}
 {% macro default__matches_pattern(text, pattern) %}
     {{ exceptions.raise_compiler_error("matches_pattern is not implemented for " ~ target.type) }}
 {% endmacro %}

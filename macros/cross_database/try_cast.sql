@@ -3,6 +3,7 @@
     {{ return(adapter.dispatch('try_cast', 'fraud_detection')(expression, type)) }}
 {% endmacro %}
 
+{#- The default: raises, naming the adapter that has no implementation. -#}
 {% macro default__try_cast(expression, type) %}
     {{ exceptions.raise_compiler_error("try_cast is not implemented for " ~ target.type) }}
 {% endmacro %}

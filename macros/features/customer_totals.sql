@@ -53,7 +53,7 @@ new_transactions as (
 crossing_boundaries as (
 
     -- Known transactions between each window's old and new boundary.
-    {{ known_transactions_in_ranges(
+    {{ window_known_transactions(
         history, stream, crossing, ['customer_id', 'tx_datetime', 'tx_amount']
     ) }}
 

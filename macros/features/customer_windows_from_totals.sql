@@ -41,7 +41,7 @@
     -- starts (window_days w), of the targets' customers.
     select *
     from (
-        {{ known_transactions_in_ranges(history, stream, ranges,
+        {{ window_known_transactions(history, stream, ranges,
             ['transaction_id', 'customer_id', 'tx_datetime', 'tx_amount']) }}
     ) as known
     where customer_id in (select customer_id from {{ targets }})

@@ -36,18 +36,11 @@
     {{ return(_pick_timestamp(a, b, 'greatest')) }}
 {%- endmacro %}
 
+{#- earlier_timestamp and later_timestamp's body. -#}
 {% macro _pick_timestamp(a, b, pick) -%}
     {%- if a is string or b is string -%}
         {{ return(pick ~ '(' ~ timestamp_sql(a) ~ ', ' ~ timestamp_sql(b) ~ ')') }}
     {%- else -%}
         {{ return(([a, b] | min) if pick == 'least' else ([a, b] | max)) }}
     {%- endif -%}
-{%- endmacro %}
-
-
-{#- 1 when a timestamp falls on Saturday or Sunday, else 0. EXTRACT(dow) is 0 (Sunday) to
-    6 (Saturday) on both Redshift and DuckDB: the walkthrough's `dow in (1, 7)` picked
-    Monday and Saturday. -#}
-{% macro is_weekend(timestamp) -%}
-    case when extract(dow from {{ timestamp }}) in (0, 6) then 1 else 0 end
 {%- endmacro %}

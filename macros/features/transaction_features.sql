@@ -88,7 +88,7 @@
         terminal_id,
         tx_datetime,
         tx_amount,
-        {{ is_weekend('tx_datetime') }} as tx_during_weekend,
+        {{ _is_weekend('tx_datetime') }} as tx_during_weekend,
         case when extract(hour from tx_datetime) <= 6 then 1 else 0 end as tx_during_night,
         {%- for w in windows %}
         customer_nb_tx_{{ w }}day as customer_id_nb_tx_{{ w }}day_window,
@@ -108,4 +108,12 @@
     from {{ name }}__terminal_windows
 
 )
+{%- endmacro %}
+
+
+{#- 1 when a timestamp falls on Saturday or Sunday, else 0. EXTRACT(dow) is 0 (Sunday) to
+    6 (Saturday) on both Redshift and DuckDB: the walkthrough's `dow in (1, 7)` picked
+    Monday and Saturday. -#}
+{% macro _is_weekend(timestamp) -%}
+    case when extract(dow from {{ timestamp }}) in (0, 6) then 1 else 0 end
 {%- endmacro %}

@@ -122,7 +122,7 @@
 {#- Known transactions (history and stream relations) of ``columns``, each range (window_days,
     operator, lower bound, upper bound or none) a thin slice by tx_datetime, tagged with its
     window_days (0: from the targets' first instant on). -#}
-{% macro known_transactions_in_ranges(history, stream, ranges, columns) %}
+{% macro window_known_transactions(history, stream, ranges, columns) %}
     {%- for window_days, operator, after, up_to in ranges %}
     {%- set outer_loop = loop %}
     {%- for relation in [history, stream] %}

@@ -3,6 +3,7 @@
     {{ return(adapter.dispatch('json_is_object', 'fraud_detection')(payload)) }}
 {% endmacro %}
 
+{#- The default: raises, naming the adapter that has no implementation. -#}
 {% macro default__json_is_object(payload) %}
     {{ exceptions.raise_compiler_error("json_is_object is not implemented for " ~ target.type) }}
 {% endmacro %}

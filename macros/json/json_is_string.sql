@@ -3,6 +3,7 @@
     {{ return(adapter.dispatch('json_is_string', 'fraud_detection')(payload, key)) }}
 {% endmacro %}
 
+{#- The default: raises, naming the adapter that has no implementation. -#}
 {% macro default__json_is_string(payload, key) %}
     {{ exceptions.raise_compiler_error("json_is_string is not implemented for " ~ target.type) }}
 {% endmacro %}

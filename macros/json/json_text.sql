@@ -4,6 +4,7 @@
     {{ return(adapter.dispatch('json_text', 'fraud_detection')(payload, key)) }}
 {% endmacro %}
 
+{#- The default: raises, naming the adapter that has no implementation. -#}
 {% macro default__json_text(payload, key) %}
     {{ exceptions.raise_compiler_error("json_text is not implemented for " ~ target.type) }}
 {% endmacro %}

@@ -10,6 +10,7 @@
     {{ return(adapter.dispatch('fraud_probability', 'fraud_detection')(probabilities)) }}
 {% endmacro %}
 
+{#- Raises a compiler error on adapters other than Redshift and DuckDB. -#}
 {% macro default__fraud_probability(probabilities) %}
     {{ exceptions.raise_compiler_error("fraud_probability is not implemented for " ~ target.type) }}
 {% endmacro %}

@@ -38,14 +38,15 @@ EXPOSURES = {
         ["fraud_detection/demo/report.py"],
     ),
 }
+# A private macro: a dispatch variant (reached through adapter.dispatch, never called by name)
+# or a helper whose name starts with an underscore. It carries a one-line comment, not YAML.
+PRIVATE_MACRO = re.compile(r"^(_|(default|duckdb|redshift|postgres)__)")
 # The opening tag of a macro or generic test, with its parameters.
 SIGNATURE = re.compile(r"{%-?\s*(?:macro|test)\s+\w+\s*\((.*?)\)\s*-?%}", re.S)
-
 
 @pytest.fixture(scope="module")
 def manifest(tmp_path_factory) -> dict:
     return parse_manifest(tmp_path_factory.mktemp("docs_parse"))
-
 
 def parameters(macro_sql: str) -> list[str]:
     """The parameter names of a macro's (or generic test's) signature, defaults aside."""
@@ -66,7 +67,6 @@ def parameters(macro_sql: str) -> list[str]:
             current += char
     return names
 
-
 def test_every_resource_of_the_project_is_described(manifest):
     undescribed = []
     for unique_id, node in own(manifest["nodes"]).items():
@@ -81,6 +81,8 @@ def test_every_resource_of_the_project_is_described(manifest):
             undescribed.append(f"source {source['source_name']}")
     for kind in ("macros", "exposures", "unit_tests"):
         for unique_id, resource in own(manifest[kind]).items():
+            if kind == "macros" and PRIVATE_MACRO.match(resource["name"]):
+                continue
             if not resource["description"].strip():
                 undescribed.append(unique_id)
     assert undescribed == []
@@ -94,7 +96,6 @@ def test_every_resource_of_the_project_is_described(manifest):
         "test_unique_combination",
         "duckdb__json_text",
     } <= macros
-
 
 def test_every_documented_column_is_described_and_doc_blocks_render(manifest):
     resources = {**own(manifest["nodes"]), **own(manifest["sources"])}
@@ -119,10 +120,25 @@ def test_every_documented_column_is_described_and_doc_blocks_render(manifest):
     }
     assert {"doc.fraud_detection.transaction_id", "doc.fraud_detection.arrived_at"} <= used
 
+def test_private_macros_carry_a_comment_not_yaml(manifest):
+    """Only public macros are described in YAML; a private one has a comment just above it."""
+    problems = []
+    for macro in own(manifest["macros"]).values():
+        if not PRIVATE_MACRO.match(macro["name"]):
+            continue
+        if macro["description"].strip() or macro["arguments"]:
+            problems.append(f"{macro['name']}: described in YAML")
+        source = (PROJECT_DIR / macro["original_file_path"]).read_text()
+        above = source[: source.index(macro["macro_sql"])].rstrip()
+        if not above.endswith("#}"):
+            problems.append(f"{macro['name']}: no comment above it")
+    assert problems == []
 
 def test_macro_arguments_match_their_signature_and_are_typed(manifest):
     problems = []
     for macro in own(manifest["macros"]).values():
+        if PRIVATE_MACRO.match(macro["name"]):
+            continue
         documented = [argument["name"] for argument in macro["arguments"]]
         expected = parameters(macro["macro_sql"])
         if documented != expected:
@@ -133,7 +149,6 @@ def test_macro_arguments_match_their_signature_and_are_typed(manifest):
             if not is_valid_type(argument.get("type") or ""):
                 problems.append(f"{macro['name']}.{argument['name']}: type {argument.get('type')}")
     assert problems == []
-
 
 def test_exposures_sit_beside_the_marts_and_depend_on_what_they_read(manifest):
     exposures = {exposure["name"]: exposure for exposure in own(manifest["exposures"]).values()}
@@ -160,7 +175,6 @@ def test_exposures_sit_beside_the_marts_and_depend_on_what_they_read(manifest):
     assert "python -m fraud_detection alerts" in flow
     assert "python -m fraud_detection demo" in exposures["demo_report"]["description"]
 
-
 def test_the_alert_queue_has_one_row_per_transaction(manifest):
     checks = {
         (test["test_metadata"]["name"], test["column_name"])
@@ -171,12 +185,10 @@ def test_the_alert_queue_has_one_row_per_transaction(manifest):
     }
     assert {("not_null", "transaction_id"), ("unique", "transaction_id")} <= checks
 
-
 def test_the_predictions_grants_are_a_no_op_locally(manifest):
     # dbt-duckdb has no grants (it warns when some are configured): none are, locally.
     for name in PII_MODELS:
         assert manifest["nodes"][f"model.{PACKAGE}.{name}"]["config"]["grants"] == {}
-
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, kinesalite) -> tuple[dict, dict]:
@@ -228,7 +240,6 @@ def built(tmp_path_factory, kinesalite) -> tuple[dict, dict]:
         json.loads((target / "manifest.json").read_text()),
         json.loads((target / "catalog.json").read_text()),
     )
-
 
 @pytest.mark.kinesis
 def test_the_columns_of_every_relation_are_the_documented_ones(built):

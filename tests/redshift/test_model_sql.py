@@ -34,10 +34,10 @@ REDSHIFT_TEMPLATE = (
     problem_type=none, hyperparameters={'num_round': '200', 'max_depth': '6'}) -%}
 {%- set auto_off_defaults = dict(auto_off, hyperparameters=none) -%}
 {{ tojson({
-    'auto_on': redshift__create_model_sql(relation, auto_on, 'select * from training', 3),
-    'auto_off': redshift__create_model_sql(relation, auto_off, 'select * from training', 4),
-    'auto_off_defaults': redshift__create_model_sql(relation, auto_off_defaults, 'select * from training', 5),
-    'state': redshift__ml_model_state_sql('fraud_detection', 'cust_cc_txn_fd_v3'),
+    'auto_on': create_model_sql(relation, auto_on, 'select * from training', 3),
+    'auto_off': create_model_sql(relation, auto_off, 'select * from training', 4),
+    'auto_off_defaults': create_model_sql(relation, auto_off_defaults, 'select * from training', 5),
+    'state': ml_model_state_sql('fraud_detection', 'cust_cc_txn_fd_v3'),
 }) }}
 """
 )
@@ -165,7 +165,7 @@ def test_the_second_model_renders_its_own_create_model_and_ratios(redshift):
         + """, features=inputs, function=plus['function'], auto=true, model_type=none,
     objective='F1', hyperparameters=none) -%}
 {{ tojson({
-    'create': redshift__create_model_sql(relation, settings, fraud_model_training_set(inputs), 1),
+    'create': create_model_sql(relation, settings, fraud_model_training_set(inputs), 1),
     'ratios': 'select ' ~ relative_features() ~ ' from int_training_features',
 }) }}
 """

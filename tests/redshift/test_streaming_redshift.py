@@ -44,7 +44,7 @@ STATEMENTS_TEMPLATE = """
 {%- set msk_mtls_secret = dict(msk, msk_authentication='mtls',
     msk_secret_arn='arn:aws:secretsmanager:us-east-1:123456789012:secret:fraud-msk') -%}
 {%- set body = 'select kinesis_data from custpaytxn."cust-payment-txn-stream"' -%}
-{%- set plan = redshift__streaming_view_statements -%}
+{%- set plan = streaming_view_statements -%}
 {%- set plans = {
     'create_kinesis': plan('create', relation, state, kinesis, body, 'f1', none),
     'create_msk': plan('create', relation, state, msk, body, 'f1', none),

@@ -109,6 +109,40 @@ def test_no_macro_file_is_over_150_lines():
     assert long == {}
 
 
+# A macro's public name: not a dispatch variant (reached through adapter.dispatch) and not a
+# private helper (leading underscore), which belong to the family of the macro they serve.
+PRIVATE_MACRO = re.compile(r"^(_|(default|duckdb|redshift|postgres)__)")
+MACRO = re.compile(r"^\{%-?\s*(?:macro|test|materialization)\s+(\w+)", re.M)
+CONNECTIVES = {"sql", "create", "is", "the", "of", "in", "by", "to", "from"}
+
+
+def _words(name: str) -> set[str]:
+    """A name's words, plurals and participles folded (stream, streams, streaming)."""
+    words = set()
+    for word in name.split("_"):
+        for suffix in ("ing", "ed", "s"):
+            if word.endswith(suffix) and len(word) > len(suffix) + 2:
+                word = word.removesuffix(suffix)
+        words.add(word)
+    return words - CONNECTIVES
+
+
+def test_each_macro_file_holds_one_family():
+    """A macro file is named for its one family: each public macro in it shares a word with
+    the file's name (a materialization's adapter files, with its folder's)."""
+    strays = []
+    for path in sorted((PROJECT_DIR / "macros").rglob("*.sql")):
+        family = _words(path.stem)
+        if path.stem in ("default", "duckdb", "redshift"):
+            family |= _words(path.parent.name)
+        strays += [
+            f"{path.relative_to(PROJECT_DIR)}: {name}"
+            for name in MACRO.findall(path.read_text())
+            if not PRIVATE_MACRO.match(name) and not _words(name) & family
+        ]
+    assert strays == []
+
+
 @pytest.mark.parametrize("cli", ["producer/cli.py", "fraud_detection/cli.py"])
 def test_command_handlers_are_thin(cli):
     source = (PROJECT_DIR / cli).read_text()

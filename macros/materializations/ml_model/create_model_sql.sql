@@ -3,7 +3,7 @@
     https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_MODEL.html
     MAX_CELLS: above it (default 1,000,000 cells = rows x columns) Redshift ML trains on a
     random sample of about MAX_CELLS / columns rows: the var model_max_cells raises it. -#}
-{% macro redshift__create_model_sql(relation, settings, sql, version) -%}
+{% macro create_model_sql(relation, settings, sql, version) -%}
     {%- set iam_role = "default" if settings.iam_role == "default" else "'" ~ settings.iam_role ~ "'" -%}
 create model {{ relation.schema }}.{{ relation.identifier }}_v{{ version }}
 from (

@@ -3,14 +3,14 @@
     provisioned clusters only, and Serverless allows SVV_ML_MODEL_INFO.
     https://docs.aws.amazon.com/redshift/latest/dg/r_SVV_ML_MODEL_INFO.html
     https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-monitoring.html -#}
-{% macro redshift__ml_model_state_sql(schema, model_name) %}
+{% macro ml_model_state_sql(schema, model_name) %}
 select trim(model_state) as model_state
 from svv_ml_model_info
 where trim(schema_name) = '{{ schema }}' and trim(model_name) = '{{ model_name }}'
 {% endmacro %}
 
-{% macro redshift__ml_model_state(schema, model_name) %}
-    {%- set rows = run_query(redshift__ml_model_state_sql(schema, model_name)).rows -%}
+{% macro ml_model_state(schema, model_name) %}
+    {%- set rows = run_query(ml_model_state_sql(schema, model_name)).rows -%}
     {{ return(rows[0][0] if rows else none) }}
 {% endmacro %}
 
@@ -18,7 +18,7 @@ where trim(schema_name) = '{{ schema }}' and trim(model_name) = '{{ model_name }
 {#- Why a model failed, from SHOW MODEL's Key/Value rows: "The reason message for a failed
     model" (the page does not name its key, so any key naming a reason or an error counts).
     https://docs.aws.amazon.com/redshift/latest/dg/r_SHOW_MODEL.html -#}
-{% macro redshift__ml_model_failure_reason(schema, model_name, model_state) %}
+{% macro ml_model_failure_reason(schema, model_name, model_state) %}
     {%- if model_state is none -%}
         {{ return("the model " ~ schema ~ "." ~ model_name ~ " no longer exists in SVV_ML_MODEL_INFO") }}
     {%- endif -%}

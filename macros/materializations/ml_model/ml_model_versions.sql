@@ -116,10 +116,12 @@ where model_name = '{{ model_name }}' and version = {{ version }}
     {{ return(adapter.dispatch('drop_retired_ml_models', 'fraud_detection')(model_name)) }}
 {% endmacro %}
 
+{#- Locally nothing to drop (the plugin swaps artifacts in place). -#}
 {% macro default__drop_retired_ml_models(model_name) %}
     select 1 as nothing_to_retire
 {% endmacro %}
 
+{#- Redshift: DROP MODEL IF EXISTS for each retiring version, then records it retired. -#}
 {% macro redshift__drop_retired_ml_models(model_name) %}
     {%- if not execute -%}
         {{ return('select 1 as nothing_to_retire') }}

@@ -28,7 +28,7 @@
 
     {%- if training -%}
         {%- set version = training | last -%}
-        {%- set model_state = redshift__ml_model_state(versions.schema, version.redshift_model) -%}
+        {%- set model_state = ml_model_state(versions.schema, version.redshift_model) -%}
         {%- if model_state == 'Model is Ready' -%}
             {% call statement('main', auto_begin=False) %}
                 {{ ml_model_version_status_sql(versions, this.identifier, version.version, 'serving') }}
@@ -40,7 +40,7 @@
             {%- endfor -%}
             {{ log(model.name ~ ": v" ~ version.version ~ " is ready and serves from now on (the predictions switch when they are built next)", info=true) }}
         {%- elif model_state is none or 'fail' in model_state | lower -%}
-            {%- set reason = redshift__ml_model_failure_reason(versions.schema, version.redshift_model, model_state) -%}
+            {%- set reason = ml_model_failure_reason(versions.schema, version.redshift_model, model_state) -%}
             {% call statement('main', auto_begin=False) %}
                 {{ ml_model_version_status_sql(versions, this.identifier, version.version, 'failed', reason) }}
             {% endcall %}
@@ -61,7 +61,7 @@
     {%- else -%}
         {%- set number = (known | map(attribute='version') | max) + 1 if known else 1 -%}
         {% call statement('main', auto_begin=False) %}
-            {{ redshift__create_model_sql(this, settings, sql, number) }}
+            {{ create_model_sql(this, settings, sql, number) }}
         {% endcall %}
         {% call statement('record_version', auto_begin=False) %}
             {{ ml_model_version_insert_sql(versions, this.identifier, number, settings, fingerprint) }}

@@ -14,8 +14,8 @@
     {%- set stored = definition_state_stored(state, this) -%}
     {%- set action = streaming_view_action(
         existing_relation is not none, stored[0], fingerprint, settings.auto_refresh) -%}
-    {%- set dependents = redshift__views_reading(target_relation) if action == 'rebuild' else [] -%}
-    {%- set statements = redshift__streaming_view_statements(
+    {%- set dependents = views_reading(target_relation) if action == 'rebuild' else [] -%}
+    {%- set statements = streaming_view_statements(
         action, target_relation, state, settings, sql, fingerprint, stored[1], dependents) -%}
     {{ log(model.name ~ ": " ~ action ~ (" (auto refresh is on)" if action == 'skip' else ""), info=true) }}
 

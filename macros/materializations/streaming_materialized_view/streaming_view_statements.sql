@@ -1,8 +1,8 @@
 {#- Every statement a run issues on Redshift, for one action, in order. -#}
-{% macro redshift__streaming_view_statements(action, relation, state, settings, sql, fingerprint, stored_auto_refresh, dependents=[]) %}
+{% macro streaming_view_statements(action, relation, state, settings, sql, fingerprint, stored_auto_refresh, dependents=[]) %}
     {%- set statements = [] -%}
     {%- if action in ('create', 'rebuild') -%}
-        {%- do statements.append(redshift__create_stream_schema_sql(settings)) -%}
+        {%- do statements.append(create_stream_schema_sql(settings)) -%}
         {%- if action == 'rebuild' -%}
             {#- DROP is RESTRICT by default: refused while a view is bound to it. The project's
                 own views on it are late-binding (+bind: false) and bind to nothing; any bound
@@ -13,7 +13,7 @@
             {%- endfor -%}
             {%- do statements.append("drop materialized view if exists " ~ relation) -%}
         {%- endif -%}
-        {%- do statements.append(redshift__create_streaming_view_sql(relation, settings, sql)) -%}
+        {%- do statements.append(create_streaming_view_sql(relation, settings, sql)) -%}
         {%- for view in dependents -%}
             {%- do statements.append("create view " ~ view.schema ~ "." ~ view.name ~ " as " ~ view.definition | trim | trim(';')) -%}
         {%- endfor -%}
@@ -39,7 +39,7 @@
     iam or mtls, and mtls the ACM certificate (AUTHENTICATION_ARN) or the Secrets Manager
     secret (SECRET_ARN) that holds it.
     https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_EXTERNAL_SCHEMA.html -#}
-{% macro redshift__create_stream_schema_sql(settings) -%}
+{% macro create_stream_schema_sql(settings) -%}
     {%- set iam_role = "default" if settings.iam_role == "default" else "'" ~ settings.iam_role ~ "'" -%}
     {%- if settings.source_kind == 'msk' -%}
 create external schema if not exists {{ settings.external_schema }}
@@ -60,7 +60,7 @@ iam_role {{ iam_role }}
 {%- endmacro %}
 
 
-{% macro redshift__create_streaming_view_sql(relation, settings, sql) -%}
+{% macro create_streaming_view_sql(relation, settings, sql) -%}
 create materialized view {{ relation }}
 backup {{ "yes" if settings.backup else "no" }}
 auto refresh {{ "yes" if settings.auto_refresh else "no" }}

@@ -3,13 +3,13 @@
     read as dbt-redshift's own relations query reads them (pg_depend through pg_rewrite), the
     definitions from PG_VIEWS. Late-binding views are bound to nothing, so never listed.
     https://docs.aws.amazon.com/redshift/latest/dg/r_DROP_TABLE.html (finding dependent views) -#}
-{% macro redshift__views_reading(relation) %}
+{% macro views_reading(relation) %}
     {%- set views = {} -%}
     {%- set edges = [] -%}
     {%- set frontier = [(relation.schema, relation.identifier)] -%}
     {%- for level in range(10) -%}
         {%- if frontier -%}
-            {%- set found = run_query(redshift__views_reading_sql(frontier)).rows -%}
+            {%- set found = run_query(views_reading_sql(frontier)).rows -%}
             {%- do frontier.clear() -%}
             {%- for row in found -%}
                 {%- set key = row[2] ~ '.' ~ row[3] -%}
@@ -31,7 +31,7 @@
 {% endmacro %}
 
 
-{% macro redshift__views_reading_sql(relations) %}
+{% macro views_reading_sql(relations) %}
 select distinct
     referenced_schema.nspname as referenced_schema,
     referenced.relname as referenced_name,
