@@ -16,13 +16,14 @@ from __future__ import annotations
 import yaml  # dbt depends on PyYAML
 
 from common.paths import LOCAL_DIR, PROJECT_DIR
-from producer.kinesis import DEFAULT_STREAM
+from producer.kinesis import DEFAULT_FEEDBACK_STREAM, DEFAULT_STREAM
 
 _VARS = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
 _FRAUD_MODEL = _VARS["fraud_model"]
 _FRAUD_MODEL_PLUS = _VARS["fraud_model_plus"]
 
 STREAM_NAME = DEFAULT_STREAM
+FEEDBACK_STREAM_NAME = DEFAULT_FEEDBACK_STREAM
 MODEL_NAME: str = _FRAUD_MODEL["name"]
 FUNCTION_NAME: str = _FRAUD_MODEL["function"]
 MODEL_INPUTS: tuple[str, ...] = tuple(_FRAUD_MODEL["inputs"])
@@ -45,6 +46,7 @@ MODELS_DIR = LOCAL_DIR / "models"  # env FRAUD_MODELS_DIR overrides
 __all__ = [
     "DUCKDB_PATH",
     "FEATURE_WINDOWS",
+    "FEEDBACK_STREAM_NAME",
     "FUNCTION_NAME",
     "LABEL_DELAY_DAYS",
     "LOCAL_DIR",

@@ -29,7 +29,8 @@ from producer.arguments import (
     stream_name,
     world_config,
 )
-from producer.kinesis import DEFAULT_STREAM
+from producer.feedback import FeedbackSender
+from producer.kinesis import DEFAULT_FEEDBACK_STREAM, DEFAULT_STREAM
 from producer.outcomes import Outcomes
 from producer.publish import MAX_BYTES_PER_REQUEST, Publisher, PublishStats
 
@@ -82,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
         required=True,
         help="CSV of TRANSACTION_ID, TX_FRAUD, TX_FRAUD_SCENARIO (appended)",
     )
+    _add_feedback_arguments(stream)
     stream.set_defaults(handler=_stream)
 
     replay = commands.add_parser("replay", help="publish a CSV or Parquet history in time order")
@@ -91,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
         "--rate", type=positive_float, help="records per second (default: as fast as it can)"
     )
     replay.add_argument("--count", type=positive_int, help="send only the first N records")
+    _add_feedback_arguments(replay)
     replay.set_defaults(handler=_replay)
 
     kinesis = commands.add_parser("local-kinesis", help="start, stop or check the local Kinesis")
@@ -157,6 +160,32 @@ def _add_stream_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_feedback_arguments(parser: argparse.ArgumentParser) -> None:
+    feedback = parser.add_argument_group("fraud feedback (labels, days later)")
+    feedback.add_argument(
+        "--feedback-delay",
+        type=positive_float,
+        metavar="DAYS",
+        help="report each fraud to the feedback stream once the clock passes its TX_DATETIME "
+        "plus DAYS (stream: wall-clock time; replay: the replayed TX_DATETIME, labels from the "
+        "file's TX_FRAUD; reports not yet due when publishing ends are not sent)",
+    )
+    feedback.add_argument(
+        "--feedback-jitter",
+        action="store_true",
+        help="draw each fraud's delay uniformly up to --feedback-delay (seeded per transaction)",
+    )
+    feedback.add_argument(
+        "--feedback-seed", type=int, default=0, help="seed of --feedback-jitter (default 0)"
+    )
+    feedback.add_argument(
+        "--feedback-stream",
+        type=stream_name,
+        default=DEFAULT_FEEDBACK_STREAM,
+        help="the feedback stream (default %(default)s)",
+    )
+
+
 # -- commands ---------------------------------------------------------------------------------
 
 
@@ -184,9 +213,12 @@ def _stream(args: argparse.Namespace) -> int:
     with Outcomes(args.failed_out, args.labels_out) as outcomes:
         chunk = publisher.paced_batch_size(args.rate)
         records = labelled_records(simulator, chunk, args.count, deadline, outcomes.truth)
+        feedback = _feedback(args, outcomes)
+        if feedback is not None:
+            records = feedback.live(records, outcomes.truth)
         stats = _publish(args, publisher, records, args.rate, args.count, outcomes)
     print(f"labels of every accepted or given-up transaction appended to {args.labels_out}")
-    return _finish(args, stats)
+    return _finish(args, stats, feedback)
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -196,10 +228,16 @@ def _replay(args: argparse.Namespace) -> int:
     frame = read_transactions(args.file)
     if args.count is not None:
         frame = frame.iloc[: args.count]
+    if args.feedback_delay is not None and "TX_FRAUD" not in frame.columns:
+        raise UsageError(f"{args.file}: --feedback-delay needs its TX_FRAUD column")
     publisher = _connect(args)
     with Outcomes(args.failed_out) as outcomes:
-        stats = _publish(args, publisher, encode_frame(frame), args.rate, len(frame), outcomes)
-    return _finish(args, stats)
+        records = encode_frame(frame)
+        feedback = _feedback(args, outcomes)
+        if feedback is not None:
+            records = feedback.replayed(records, frame)
+        stats = _publish(args, publisher, records, args.rate, len(frame), outcomes)
+    return _finish(args, stats, feedback)
 
 
 def _local_kinesis(args: argparse.Namespace) -> int:
@@ -219,15 +257,26 @@ def _local_kinesis(args: argparse.Namespace) -> int:
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def _connect(args: argparse.Namespace) -> Publisher:
+def _feedback(args: argparse.Namespace, outcomes: Outcomes) -> FeedbackSender | None:
+    """The fraud reports' sender, with --feedback-delay."""
+    if args.feedback_delay is None:
+        return None
+    from producer.feedback import FeedbackSchedule
+
+    schedule = FeedbackSchedule(args.feedback_delay, args.feedback_jitter, args.feedback_seed)
+    return FeedbackSender(_connect(args, args.feedback_stream, shards=1), schedule, outcomes)
+
+
+def _connect(args: argparse.Namespace, stream: str | None = None, shards: int | None = None):
     from producer.kinesis import ensure_stream, is_loopback, make_client
 
+    stream = stream or args.stream
     client = make_client(args.endpoint_url, args.region, args.profile)
     local = is_loopback(args.endpoint_url)
-    ensure_stream(client, args.stream, shards=args.shards, create=local or args.create_stream)
+    ensure_stream(client, stream, shards=shards or args.shards, create=local or args.create_stream)
     return Publisher(
         client,
-        args.stream,
+        stream,
         max_batch_bytes=min(args.max_batch_bytes, MAX_BYTES_PER_REQUEST),
         max_attempts=args.max_attempts,
         max_outage=args.max_outage,
@@ -260,13 +309,20 @@ def _publish(args, publisher: Publisher, records, rate, total, outcomes: Outcome
             progress.close()
 
 
-def _finish(args: argparse.Namespace, stats: PublishStats) -> int:
+def _finish(args: argparse.Namespace, stats: PublishStats, feedback=None) -> int:
     print(
         f"sent {stats.sent:,} records to {args.stream} in {stats.seconds:.1f} s "
         f"({stats.records_per_second:,.0f} records/s, {stats.requests:,} requests); "
         f"retried {stats.retried:,}; failed {stats.failed:,}"
     )
-    if not stats.given_up:
+    failed = stats.failed
+    if feedback is not None:
+        print(
+            f"reported {feedback.sent:,} frauds to {args.feedback_stream}; failed "
+            f"{feedback.failed:,}; {len(feedback.schedule):,} not yet due when publishing ended"
+        )
+        failed += feedback.failed
+    if not failed:
         return 0
-    print(f"{stats.failed:,} records given up, written to {args.failed_out}", file=sys.stderr)
+    print(f"{failed:,} records given up, written to {args.failed_out}", file=sys.stderr)
     return 1

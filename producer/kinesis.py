@@ -15,6 +15,9 @@ from common.errors import UserError
 # The stream the producer publishes to by default; the dbt var stream_name restates it
 # (dbt_project.yml), and a test checks that the two agree.
 DEFAULT_STREAM = "cust-payment-txn-stream"
+# The stream the fraud team's reports go to (labels, days after the transactions): the dbt var
+# feedback_stream_name restates it, checked by the same test.
+DEFAULT_FEEDBACK_STREAM = "cust-payment-fraud-feedback"
 LOCAL_REGION = "us-east-1"
 LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
 

@@ -36,13 +36,21 @@ class Outcomes:
     def record(self, record: Record, given_up: GivenUp | None) -> None:
         """Publisher.publish's on_outcome."""
         if given_up is not None:
-            if self._failed is None:
-                self.failed_out.parent.mkdir(parents=True, exist_ok=True)
-                self._failed = self.failed_out.open("a")
-            self._failed.write(given_up_line(given_up))
+            self._write_failed(given_up)
         if self._labels is not None:
             fraud, scenario = self.truth.pop(record.transaction_id)
             self._labels.writerow((record.transaction_id, fraud, scenario))
+
+    def record_report(self, record: Record, given_up: GivenUp | None) -> None:
+        """The feedback publisher's on_outcome: a given-up report goes to the failed file."""
+        if given_up is not None:
+            self._write_failed(given_up)
+
+    def _write_failed(self, given_up: GivenUp) -> None:
+        if self._failed is None:
+            self.failed_out.parent.mkdir(parents=True, exist_ok=True)
+            self._failed = self.failed_out.open("a")
+        self._failed.write(given_up_line(given_up))
 
     def flush(self, stats: PublishStats | None = None) -> None:
         for file in (self._labels_file, self._failed):

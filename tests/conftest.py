@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from fraud_detection.testing.kinesis import fresh_stream
+from fraud_detection.testing.kinesis import fresh_streams
 from fraud_detection.testing.ports import free_port
 from producer.kinesis import make_client
 from producer.local_kinesis import LocalKinesis
@@ -93,6 +93,7 @@ def kinesis_client(kinesalite):
 
 @pytest.fixture
 def stream_name(kinesis_client, worker_id) -> str:
-    """A fresh, empty two-shard stream, under the same name for every test on this worker
-    (dbt's vars name it, and the same vars let dbt reuse its parse from test to test)."""
-    return fresh_stream(kinesis_client, f"test-{worker_id}")
+    """A fresh, empty two-shard stream and its feedback stream, under the same names for every
+    test on this worker (dbt's vars name them, and the same vars let dbt reuse its parse from
+    test to test)."""
+    return fresh_streams(kinesis_client, f"test-{worker_id}")

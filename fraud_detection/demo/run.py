@@ -30,7 +30,7 @@ from fraud_detection.alerts.delivery import AlertDelivery
 from fraud_detection.alerts.marks import WarehouseMarks
 from fraud_detection.alerts.sinks import JsonLinesSink, TerminalSink
 from fraud_detection.dbt_session import DbtSession
-from fraud_detection.defaults import DUCKDB_PATH, MODELS_DIR, STREAM_NAME
+from fraud_detection.defaults import DUCKDB_PATH, FEEDBACK_STREAM_NAME, MODELS_DIR, STREAM_NAME
 from fraud_detection.demo.report import (
     LiveRun,
     format_summary,
@@ -61,6 +61,12 @@ class DemoConfig:
     port: int
     kinesis_dir: Path
     stream: str = STREAM_NAME
+    feedback_stream: str = FEEDBACK_STREAM_NAME
+
+
+# The demo's fraud team is quick: each fraud is reported 20 s after it, so that within a minute
+# of streaming the labels come back through the feedback stream (days, in production).
+DEMO_FEEDBACK_DELAY_DAYS = 20 / 86_400
 
 
 def local_paths() -> tuple[Path, Path]:
@@ -94,7 +100,9 @@ def _run(config: DemoConfig, run: LiveRun, stop: StopFlag, database: Path, model
         _step(f"starting the local Kinesis on 127.0.0.1:{config.port}")
         endpoint = server.start()
         os.environ["KINESIS_ENDPOINT_URL"] = endpoint
-        ensure_stream(make_client(endpoint, None, None), config.stream, shards=2, create=True)
+        client = make_client(endpoint, None, None)
+        ensure_stream(client, config.stream, shards=2, create=True)
+        ensure_stream(client, config.feedback_stream, shards=1, create=True)
 
         _step(f"generating the world: {config.days} days of history ending today")
         start = config.world.start_date
@@ -108,6 +116,7 @@ def _run(config: DemoConfig, run: LiveRun, stop: StopFlag, database: Path, model
             vars={
                 "history_path": str(config.data_dir / "cust_payment_tx_history.parquet"),
                 "stream_name": config.stream,
+                "feedback_stream_name": config.feedback_stream,
                 "training_end": training_end.isoformat(),
             },
             quiet=False,
@@ -138,6 +147,10 @@ def _run(config: DemoConfig, run: LiveRun, stop: StopFlag, database: Path, model
                 endpoint,
                 "--stream",
                 config.stream,
+                "--feedback-stream",
+                config.feedback_stream,
+                "--feedback-delay",
+                str(DEMO_FEEDBACK_DELAY_DAYS),
                 "--rate",
                 str(config.rate),
                 "--duration",

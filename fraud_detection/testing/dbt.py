@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fraud_detection.defaults import PROJECT_DIR
+from fraud_detection.testing.kinesis import feedback_stream
 
 DBT = str(Path(sys.executable).with_name("dbt"))
 
@@ -176,7 +177,9 @@ class LocalDbt:
         return connection
 
     def command(self, *args: str, vars: str | None = None) -> list[str]:
-        stream_vars = f"stream_name: {self.stream}"
+        stream_vars = (
+            f"stream_name: {self.stream}, feedback_stream_name: {feedback_stream(self.stream)}"
+        )
         if "history_path" not in (vars or ""):  # staging checks ids against the history
             stream_vars += f", history_path: '{self.empty_history()}'"
         all_vars = "{" + stream_vars + (", " + vars if vars else "") + "}"

@@ -10,6 +10,17 @@ from producer.kinesis import ensure_stream
 from producer.shards import list_shards, read_shard
 
 
+def feedback_stream(stream: str) -> str:
+    """The feedback stream that goes with a test's transaction stream."""
+    return f"{stream}-feedback"
+
+
+def fresh_streams(client, name: str, shards: int = 2) -> str:
+    """Transaction stream ``name`` and its feedback stream, both made afresh (fresh_stream)."""
+    fresh_stream(client, feedback_stream(name), shards=1)
+    return fresh_stream(client, name, shards=shards)
+
+
 def fresh_stream(client, name: str, shards: int = 2, timeout: float = 30.0) -> str:
     """Stream ``name``, deleted if it exists and made again, empty, with ``shards`` shards.
 
@@ -18,12 +29,20 @@ def fresh_stream(client, name: str, shards: int = 2, timeout: float = 30.0) -> s
     with contextlib.suppress(client.exceptions.ResourceNotFoundException):
         client.delete_stream(StreamName=name, EnforceConsumerDeletion=True)
     deadline = time.monotonic() + timeout
-    while name in client.list_streams()["StreamNames"]:
+    while _exists(client, name):  # DELETING until it is gone: made again before, it would go
         if time.monotonic() > deadline:
             raise TimeoutError(f"stream {name} still exists {timeout:.0f} s after its deletion")
         time.sleep(0.05)
     ensure_stream(client, name, shards=shards, create=True)
     return name
+
+
+def _exists(client, name: str) -> bool:
+    try:
+        client.describe_stream_summary(StreamName=name)
+    except client.exceptions.ResourceNotFoundException:
+        return False
+    return True
 
 
 def read_stream(client, stream: str) -> dict[str, list[dict]]:

@@ -7,13 +7,14 @@
 }}
 
 -- Each stream transaction with its 15 model inputs, computed point in time from history
--- plus stream by transaction_features, the definition the training set uses. Stream
--- transactions carry no label: terminal risk comes from the labelled history, older than
--- the label delay. Incremental: each run scores only what the streaming view's latest
--- refreshes ingested. The customer windows come from int_customer_totals' running totals
--- and thin slices of the known transactions at the windows' edges, and the terminal windows
--- from the history's range that the targets' delayed windows reach, all found by literal
--- bounds: a run's cost follows its new rows, not the stream's age nor how busy a customer is.
+-- plus stream by transaction_features, the definition the training set uses. Terminal risk
+-- comes from int_labelled_transactions: the history, and the stream's transactions with the
+-- labels the feedback stream reported within the label delay. Incremental: each run scores
+-- only what the streaming view's latest refreshes ingested. The customer windows come from
+-- int_customer_totals' running totals and thin slices of the known transactions at the
+-- windows' edges, and the terminal windows from the labelled range that the targets' delayed
+-- windows reach, all found by literal bounds: a run's cost follows its new rows, not the
+-- stream's age nor how busy a customer is.
 
 {%- set stream = ref('stg_kinesis__transactions') %}
 {%- set new_rows = refreshed_since_last_run('_refreshed_at') %}
@@ -44,21 +45,24 @@ transactions_to_score as (
 
 ),
 
-labelled_history as (
+labelled_transactions as (
 
+    -- The history and the stream's transactions, each labelled as known label_delay_days
+    -- after it: a terminal window, which ends that long before its target, sees only labels
+    -- reported by the target's time.
     select
         transaction_id,
         terminal_id,
         tx_datetime,
         tx_fraud
-    from {{ ref('cust_payment_tx_history') }}
+    from {{ ref('int_labelled_transactions') }}
 
 ),
 
 {{ transaction_features(
     targets='transactions_to_score',
     customer_events=none,
-    terminal_events='labelled_history',
+    terminal_events='labelled_transactions',
     carry=['_arrived_at', '_refreshed_at'],
     customer_totals={
         'relation': ref('int_customer_totals'),

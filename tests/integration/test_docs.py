@@ -14,8 +14,9 @@ from dbt.parser.schemas import is_valid_type
 from fraud_detection.defaults import PLUS_MODEL_NAME
 from fraud_detection.testing.dbt import PROJECT_DIR, LocalDbt
 from fraud_detection.testing.dbt_docs import PACKAGE, own, parse_manifest
+from fraud_detection.testing.kinesis import fresh_streams
 from producer.cli import main as producer
-from producer.kinesis import ensure_stream, make_client
+from producer.kinesis import make_client
 
 PII_MODELS = ("cust_payment_tx_fraud_predictions", "fraud_alerts")
 EXPOSURES = {
@@ -44,9 +45,11 @@ PRIVATE_MACRO = re.compile(r"^(_|(default|duckdb|redshift|postgres)__)")
 # The opening tag of a macro or generic test, with its parameters.
 SIGNATURE = re.compile(r"{%-?\s*(?:macro|test)\s+\w+\s*\((.*?)\)\s*-?%}", re.S)
 
+
 @pytest.fixture(scope="module")
 def manifest(tmp_path_factory) -> dict:
     return parse_manifest(tmp_path_factory.mktemp("docs_parse"))
+
 
 def parameters(macro_sql: str) -> list[str]:
     """The parameter names of a macro's (or generic test's) signature, defaults aside."""
@@ -66,6 +69,7 @@ def parameters(macro_sql: str) -> list[str]:
         else:
             current += char
     return names
+
 
 def test_every_resource_of_the_project_is_described(manifest):
     undescribed = []
@@ -97,6 +101,7 @@ def test_every_resource_of_the_project_is_described(manifest):
         "duckdb__json_text",
     } <= macros
 
+
 def test_every_documented_column_is_described_and_doc_blocks_render(manifest):
     resources = {**own(manifest["nodes"]), **own(manifest["sources"])}
     undescribed = [
@@ -120,6 +125,7 @@ def test_every_documented_column_is_described_and_doc_blocks_render(manifest):
     }
     assert {"doc.fraud_detection.transaction_id", "doc.fraud_detection.arrived_at"} <= used
 
+
 def test_private_macros_carry_a_comment_not_yaml(manifest):
     """Only public macros are described in YAML; a private one has a comment just above it."""
     problems = []
@@ -133,6 +139,7 @@ def test_private_macros_carry_a_comment_not_yaml(manifest):
         if not above.endswith("#}"):
             problems.append(f"{macro['name']}: no comment above it")
     assert problems == []
+
 
 def test_macro_arguments_match_their_signature_and_are_typed(manifest):
     problems = []
@@ -149,6 +156,7 @@ def test_macro_arguments_match_their_signature_and_are_typed(manifest):
             if not is_valid_type(argument.get("type") or ""):
                 problems.append(f"{macro['name']}.{argument['name']}: type {argument.get('type')}")
     assert problems == []
+
 
 def test_exposures_sit_beside_the_marts_and_depend_on_what_they_read(manifest):
     exposures = {exposure["name"]: exposure for exposure in own(manifest["exposures"]).values()}
@@ -175,6 +183,7 @@ def test_exposures_sit_beside_the_marts_and_depend_on_what_they_read(manifest):
     assert "python -m fraud_detection alerts" in flow
     assert "python -m fraud_detection demo" in exposures["demo_report"]["description"]
 
+
 def test_the_alert_queue_has_one_row_per_transaction(manifest):
     checks = {
         (test["test_metadata"]["name"], test["column_name"])
@@ -185,10 +194,12 @@ def test_the_alert_queue_has_one_row_per_transaction(manifest):
     }
     assert {("not_null", "transaction_id"), ("unique", "transaction_id")} <= checks
 
+
 def test_the_predictions_grants_are_a_no_op_locally(manifest):
     # dbt-duckdb has no grants (it warns when some are configured): none are, locally.
     for name in PII_MODELS:
         assert manifest["nodes"][f"model.{PACKAGE}.{name}"]["config"]["grants"] == {}
+
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, kinesalite) -> tuple[dict, dict]:
@@ -207,7 +218,7 @@ def built(tmp_path_factory, kinesalite) -> tuple[dict, dict]:
     ]
     assert producer(["generate", *world, "--days", "40", "--out", str(folder / "world")]) == 0
     stream = f"docs-{uuid.uuid4().hex[:8]}"
-    ensure_stream(make_client(kinesalite.endpoint_url), stream, shards=1, create=True)
+    fresh_streams(make_client(kinesalite.endpoint_url), stream, shards=1)
     sent = producer(
         [
             "stream",
@@ -240,6 +251,7 @@ def built(tmp_path_factory, kinesalite) -> tuple[dict, dict]:
         json.loads((target / "manifest.json").read_text()),
         json.loads((target / "catalog.json").read_text()),
     )
+
 
 @pytest.mark.kinesis
 def test_the_columns_of_every_relation_are_the_documented_ones(built):

@@ -12,10 +12,10 @@ import pyarrow.csv as pa_csv
 import pytest
 
 from fraud_detection.testing.dbt import PROJECT_DIR, LocalDbt
+from fraud_detection.testing.kinesis import feedback_stream, fresh_streams
 from fraud_detection.testing.reference_features import reference_features
 from producer.cli import main as producer
 from producer.customer_info import generate_customer_info
-from producer.kinesis import ensure_stream
 from producer.world import WorldConfig
 
 START = "2024-01-01"
@@ -122,7 +122,7 @@ def test_scoring_the_stream_gives_the_training_features(
     tmp_path, kinesalite, kinesis_client, world, training_features, rendering
 ):
     stream = f"features-{uuid.uuid4().hex[:8]}"
-    ensure_stream(kinesis_client, stream, shards=2, create=True)
+    fresh_streams(kinesis_client, stream, shards=2)
     assert (
         producer(
             [
@@ -155,6 +155,34 @@ def test_scoring_the_stream_gives_the_training_features(
     assert dbt.scalar("select count(*) from int_scoring_features") == len(world["late_ids"])
 
 
+def test_with_fraud_feedback_scoring_a_long_stream_gives_the_fully_labelled_features(
+    tmp_path, kinesalite, kinesis_client, world, training_features
+):
+    """17 days streamed after 40 of history, each fraud reported 7 days (the label delay)
+    after it on the feedback stream: the terminal windows of the last days reach only
+    streamed transactions, and they still equal those of the fully labelled world, with no
+    label used before it was reported (#22)."""
+    full = world["full"]
+    history = tmp_path / "history_before_day_40.csv"
+    full[full.TX_TIME_DAYS < 40].to_csv(history, index=False)
+    late = full[full.TX_TIME_DAYS >= 40]
+    late.to_csv(tmp_path / "days_40_56.csv", index=False)
+    stream = f"features-{uuid.uuid4().hex[:8]}"
+    fresh_streams(kinesis_client, stream, shards=2)
+    replay = ["replay", str(tmp_path / "days_40_56.csv"), "--stream", stream]
+    feedback = ["--feedback-stream", feedback_stream(stream), "--feedback-delay", "7"]
+    assert producer([*replay, *feedback, "--endpoint-url", kinesalite.endpoint_url]) == 0
+    dbt = LocalDbt(tmp_path, kinesalite.endpoint_url, stream)
+    result = dbt.run("run", "-s", "+int_scoring_features", vars=f"history_path: '{history}'")
+    assert result.returncode == 0, result.output[-3000:]
+    scored = features_of(dbt, "int_scoring_features")
+    assert set(scored.index) == set(late.TRANSACTION_ID)
+    assert_same_features(scored, training_features.loc[scored.index])
+    # Days 54-56: their 7-day terminal windows (days 40-49) hold streamed frauds only.
+    last_days = late[late.TX_TIME_DAYS >= 54].TRANSACTION_ID
+    assert scored.loc[sorted(last_days), "terminal_id_risk_7day_window"].max() > 0
+
+
 def test_scoring_cycle_by_cycle_with_a_late_day_and_lagging_totals_gives_the_reference(
     tmp_path, kinesalite, kinesis_client, world
 ):
@@ -164,7 +192,7 @@ def test_scoring_cycle_by_cycle_with_a_late_day_and_lagging_totals_gives_the_ref
     computed from what was known when it was scored, and the totals, once caught up, equal
     counts taken straight from the known transactions."""
     stream = f"features-{uuid.uuid4().hex[:8]}"
-    ensure_stream(kinesis_client, stream, shards=2, create=True)
+    fresh_streams(kinesis_client, stream, shards=2)
     dbt = LocalDbt(tmp_path, kinesalite.endpoint_url, stream)
     history = world["folder"] / "history_early.csv"
     full = world["full"]

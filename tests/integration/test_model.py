@@ -11,8 +11,9 @@ import pytest
 
 from fraud_detection.defaults import MODEL_INPUTS
 from fraud_detection.testing.dbt import LocalDbt
+from fraud_detection.testing.kinesis import fresh_streams
 from producer.cli import main as producer
-from producer.kinesis import ensure_stream, make_client
+from producer.kinesis import make_client
 
 START = "2024-01-01"
 INPUTS = ", ".join(MODEL_INPUTS)
@@ -42,7 +43,7 @@ def dbt(tmp_path_factory, kinesalite) -> LocalDbt:
         == 0
     )
     stream = f"model-{uuid.uuid4().hex[:8]}"
-    ensure_stream(make_client(kinesalite.endpoint_url), stream, shards=2, create=True)
+    fresh_streams(make_client(kinesalite.endpoint_url), stream, shards=2)
     runner = LocalDbt(folder, kinesalite.endpoint_url, stream)
     runner.build_training_features(
         folder / "world" / "cust_payment_tx_history.parquet", folder / "models"

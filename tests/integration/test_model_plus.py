@@ -23,8 +23,8 @@ from fraud_detection.defaults import (
     PLUS_MODEL_NAME,
 )
 from fraud_detection.testing.dbt import LocalDbt
+from fraud_detection.testing.kinesis import fresh_streams
 from producer.cli import main as producer
-from producer.kinesis import ensure_stream
 
 START = "2024-01-01"
 DAYS = 40
@@ -113,7 +113,7 @@ def test_scoring_the_stream_gives_the_training_sets_extra_inputs(
     tmp_path, kinesalite, kinesis_client, world, trained
 ):
     stream = f"plus-{uuid.uuid4().hex[:8]}"
-    ensure_stream(kinesis_client, stream, shards=2, create=True)
+    fresh_streams(kinesis_client, stream, shards=2)
     replay = ["replay", str(world["folder"] / "stream_days.csv"), "--stream", stream]
     assert producer([*replay, "--endpoint-url", kinesalite.endpoint_url]) == 0
     dbt = LocalDbt(tmp_path, kinesalite.endpoint_url, stream)

@@ -11,9 +11,10 @@ import time
 import pytest
 
 from fraud_detection.testing.dbt import LocalDbt
+from fraud_detection.testing.kinesis import feedback_stream, fresh_streams
 from fraud_detection.testing.ports import free_port
 from producer.cli import main as producer
-from producer.kinesis import ensure_stream, make_client
+from producer.kinesis import make_client
 from producer.local_kinesis import LocalKinesis
 
 VIEW = "cust_payment_tx_stream"
@@ -22,6 +23,7 @@ AMOUNT_RECORD = (
     b'{"TRANSACTION_ID": %d, "TX_DATETIME": "2026-11-28 10:00:00", "CUSTOMER_ID": 7,'
     b' "TERMINAL_ID": 9, "TX_AMOUNT": %s, "TX_TIME_SECONDS": 1, "TX_TIME_DAYS": 0}'
 )
+FEEDBACK_VIEW = "cust_payment_fraud_feedback_stream"
 STAGING = "+path:models/staging/kinesis"  # the view, the staging models on it, the history
 
 
@@ -114,7 +116,7 @@ def test_a_restarted_local_kinesis_neither_loses_nor_repeats_records(tmp_path):
     server = LocalKinesis(port=free_port(), data_dir=tmp_path / "kinesis")
     dbt = LocalDbt(tmp_path, server.endpoint_url, "restarted")
     with server:
-        ensure_stream(make_client(server.endpoint_url), "restarted", shards=2, create=True)
+        fresh_streams(make_client(server.endpoint_url), "restarted")
         publish(dbt, 500)
         assert_ok(dbt.run("run", "-s", VIEW))
     with server:
@@ -132,12 +134,12 @@ def test_a_recreated_stream_is_read_from_its_start_with_a_warning(tmp_path):
     first = LocalKinesis(port=free_port(), data_dir=tmp_path / "kinesis-1")
     dbt.env["KINESIS_ENDPOINT_URL"] = first.endpoint_url
     with first:
-        ensure_stream(make_client(first.endpoint_url), "recreated", shards=2, create=True)
+        fresh_streams(make_client(first.endpoint_url), "recreated")
         publish(dbt, 300)
         assert_ok(dbt.run("run", "-s", VIEW))
     second = LocalKinesis(port=first.port, data_dir=tmp_path / "kinesis-2")
     with second:
-        ensure_stream(make_client(second.endpoint_url), "recreated", shards=2, create=True)
+        fresh_streams(make_client(second.endpoint_url), "recreated")
         publish(dbt, 120)
         refreshed = dbt.run("run", "-s", STAGING)
         assert_ok(refreshed)
@@ -261,12 +263,17 @@ def test_a_changed_definition_is_refused_not_silently_kept(dbt):
     assert stream_count(dbt) == 50
 
 
-def test_source_freshness_reads_the_newest_arrival(dbt):
+def test_source_freshness_reads_the_newest_arrival(dbt, kinesis_client):
     publish(dbt, 20)
-    assert_ok(dbt.run("run", "-s", VIEW))
+    report = {"TRANSACTION_ID": 1, "TX_FRAUD": 1, "REPORTED_AT": "2026-11-28 10:00:00"}
+    kinesis_client.put_record(
+        StreamName=feedback_stream(dbt.stream), Data=json.dumps(report).encode(), PartitionKey="1"
+    )
+    assert_ok(dbt.run("run", "-s", VIEW, FEEDBACK_VIEW))
     freshness = dbt.run("source", "freshness")
     assert_ok(freshness)
     assert "PASS freshness of kinesis.cust_payment_txn_stream" in freshness.output
+    assert "PASS freshness of kinesis.cust_payment_fraud_feedback" in freshness.output
 
 
 def test_the_endpoint_is_a_connection_setting_not_the_definition(dbt):

@@ -20,7 +20,8 @@ import pytest
 
 from fraud_detection.learner.store import ModelStore
 from fraud_detection.testing.dbt import PROJECT_DIR, DbtResult, LocalDbt, base_env, invoke
-from producer.kinesis import ensure_stream, make_client
+from fraud_detection.testing.kinesis import feedback_stream, fresh_streams
+from producer.kinesis import make_client
 from tests.redshift.rehearsal import Rehearsal, missing_requirements
 
 pytestmark = pytest.mark.rehearsal
@@ -42,6 +43,7 @@ class Deployment:
         self.world = work / "world"
         self.vars = {
             "stream_name": stream,
+            "feedback_stream_name": feedback_stream(stream),
             "redshift_ml_s3_bucket": "rehearsal-bucket",
             "training_end": (dt.date.today() - dt.timedelta(days=10)).isoformat(),
         }
@@ -134,7 +136,7 @@ def deployment(tmp_path_factory, kinesalite) -> Deployment:
         pytest.skip(problem)
     work = tmp_path_factory.mktemp("rehearsal")
     stream = f"rehearsal-{uuid.uuid4().hex[:8]}"
-    ensure_stream(make_client(kinesalite.endpoint_url), stream, shards=2, create=True)
+    fresh_streams(make_client(kinesalite.endpoint_url), stream, shards=2)
     with Rehearsal(work / "redshift", kinesalite.endpoint_url, auto_refresh_seconds=1.0) as rs:
         deployment = Deployment(rs, work, kinesalite.endpoint_url, stream)
         generated = subprocess.run(
@@ -267,6 +269,45 @@ def test_a_retrain_keeps_the_predictions_answering_then_switches(deployment):
         deployment.query(f"select count(*) from {SCHEMA}.cust_payment_tx_fraud_predictions")[0][0]
         == 400
     )
+
+
+def test_fraud_reports_label_the_streamed_transactions(deployment):
+    """The feedback stream on the Redshift path: its streaming view, its ledger's checks and
+    int_labelled_transactions (the latest report within the delay, else genuine). The
+    streamed transactions are live ones, so the reports come seconds after them."""
+    first, second, third = deployment.query(
+        f"select transaction_id, tx_datetime from {SCHEMA}.stg_kinesis__transactions"
+        " order by transaction_id limit 3"
+    )
+
+    def report(transaction, seconds: float, fraud: int = 1) -> bytes:
+        at = transaction[1] + dt.timedelta(seconds=seconds)
+        return json.dumps(
+            {"TRANSACTION_ID": transaction[0], "TX_FRAUD": fraud, "REPORTED_AT": str(at)}
+        ).encode()
+
+    client = make_client(deployment.endpoint_url)
+    for data in (
+        report(first, 1), report(first, 1),  # a redelivery: taken once
+        report(second, 2), report(second, 3, fraud=0),  # then withdrawn: the latest wins
+        b'{"TRANSACTION_ID": 1, "TX_FRAUD": 2, "REPORTED_AT": "2026-01-01 00:00:00"}',
+    ):  # fmt: skip
+        client.put_record(
+            StreamName=feedback_stream(deployment.stream), Data=data, PartitionKey="1"
+        )
+    deployment.rehearsal.refresh_streams()
+    ok(deployment.dbt("run", "-s", "path:models/staging/kinesis", "int_labelled_transactions"))
+    assert deployment.query(
+        f"select reject_reason from {SCHEMA}.stg_kinesis__feedback_rejects"
+    ) == [("invalid_tx_fraud",)]
+    assert deployment.query(f"select count(*) from {SCHEMA}.stg_kinesis__fraud_reports") == [(3,)]
+    labels = dict(
+        deployment.query(
+            f"select transaction_id, tx_fraud from {SCHEMA}.int_labelled_transactions"
+            f" where transaction_id in ({first[0]}, {second[0]}, {third[0]})"
+        )
+    )
+    assert labels == {first[0]: 1, second[0]: 0, third[0]: 0}
 
 
 def test_the_detect_loop_gives_the_local_targets_predictions_and_alerts(deployment, kinesalite):

@@ -12,7 +12,7 @@ from common.paths import PROJECT_DIR
 from fraud_detection import defaults
 from fraud_detection.plugins import fraud_model, kinesis_reader
 from producer import local_kinesis
-from producer.kinesis import DEFAULT_STREAM
+from producer.kinesis import DEFAULT_FEEDBACK_STREAM, DEFAULT_STREAM
 
 PROJECT = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())
 PROFILE = (PROJECT_DIR / "profiles.example.yml").read_text()
@@ -26,6 +26,11 @@ def env_default(name: str) -> str:
 
 def test_the_stream_name_is_the_producers_default():
     assert PROJECT["vars"]["stream_name"] == DEFAULT_STREAM == defaults.STREAM_NAME
+
+
+def test_the_feedback_stream_name_is_the_producers_default():
+    feedback = PROJECT["vars"]["feedback_stream_name"]
+    assert feedback == DEFAULT_FEEDBACK_STREAM == defaults.FEEDBACK_STREAM_NAME
 
 
 def test_the_profile_reads_the_local_paths_and_endpoint_the_code_uses():

@@ -174,6 +174,13 @@ def test_no_allow_statement_grants_a_whole_service(template):
                 assert action != "*" and not action.endswith(":*"), f"{name} allows {action}"
 
 
+# The project's two streams: the transactions and the fraud team's reports.
+STREAM_ARNS = [
+    {"Fn::GetAtt": ["TransactionStream", "Arn"]},
+    {"Fn::GetAtt": ["FeedbackStream", "Arn"]},
+]
+
+
 def test_kinesis_read_policy_is_the_documented_read_set_on_this_stream(template):
     statements = _statements(template["Resources"]["KinesisReadPolicy"])
     assert _allowed_actions(statements) == {
@@ -188,7 +195,7 @@ def test_kinesis_read_policy_is_the_documented_read_set_on_this_stream(template)
         if _as_list(statement["Action"]) == ["kinesis:ListStreams"]:
             assert statement["Resource"] == "*"  # ListStreams takes no resource
         else:
-            assert statement["Resource"] == {"Fn::GetAtt": ["TransactionStream", "Arn"]}
+            assert statement["Resource"] == STREAM_ARNS
     assert template["Resources"]["KinesisReadPolicy"]["Properties"]["Roles"] == [
         {"Ref": "RedshiftRole"}
     ]
@@ -234,9 +241,7 @@ def test_producer_policy_allows_every_kinesis_call_the_producer_makes(template):
         "kinesis:DescribeStreamSummary",
         "kinesis:ListShards",
     }
-    assert {json.dumps(s["Resource"]) for s in statements} == {
-        json.dumps({"Fn::GetAtt": ["TransactionStream", "Arn"]})
-    }
+    assert {json.dumps(s["Resource"]) for s in statements} == {json.dumps(STREAM_ARNS)}
 
 
 def test_alert_sink_policy_publishes_to_the_topic_only(template):
@@ -281,9 +286,16 @@ def test_stream_mode_shards_and_retention_come_from_parameters(template):
         "Fn::If": ["IsProvisioned", {"Ref": "ShardCount"}, {"Ref": "AWS::NoValue"}]
     }
     assert stream["RetentionPeriodHours"] == {"Ref": "RetentionHours"}
-    # The project's default stream name, so that no var needs changing.
+    # The project's default stream names, so that no var needs changing.
     dbt_project = yaml.safe_load((ROOT / "dbt_project.yml").read_text())
     assert template["Parameters"]["StreamName"]["Default"] == dbt_project["vars"]["stream_name"]
+    feedback = template["Resources"]["FeedbackStream"]["Properties"]
+    assert feedback["Name"] == {"Ref": "FeedbackStreamName"}
+    assert feedback["RetentionPeriodHours"] == {"Ref": "RetentionHours"}
+    assert (
+        template["Parameters"]["FeedbackStreamName"]["Default"]
+        == dbt_project["vars"]["feedback_stream_name"]
+    )
 
 
 def test_namespace_manages_its_password_and_defaults_to_the_role(template):

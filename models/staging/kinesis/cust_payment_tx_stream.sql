@@ -1,18 +1,7 @@
 {{
     config(
         materialized='streaming_materialized_view',
-        meta={
-            'stream_name': var('stream_name'),
-            'source_kind': var('stream_source_kind', 'kinesis'),
-            'external_schema': var('stream_external_schema', 'custpaytxn'),
-            'iam_role': var('redshift_iam_role'),
-            'msk_cluster_arn': var('msk_cluster_arn', none),
-            'msk_authentication': var('msk_authentication', 'iam'),
-            'msk_authentication_arn': var('msk_authentication_arn', none),
-            'msk_secret_arn': var('msk_secret_arn', none),
-            'auto_refresh': var('stream_auto_refresh', true),
-            'backup': true,
-        },
+        meta=streaming_view_meta(var('stream_name')),
     )
 }}
 

@@ -104,15 +104,7 @@ fields_extracted as (
         {{ is_utf8('kinesis_data') }} as is_utf8,
         payload is not null as is_json,
         {{ json_is_object('payload') }} as is_object,
-        {% for key, pattern, json_type, column_type in fields %}
-            case
-                when not is_too_large then {{ json_text('payload', key) }}
-            end as {{ key | lower }}_text,
-            case
-                when not is_too_large then {{ json_is_string('payload', key) }}
-            end as {{ key | lower }}_is_string
-            {%- if not loop.last %},{% endif %}
-        {% endfor %}
+        {{ record_checks_extracted(fields) }}
     from records_sized
 
 ),
@@ -121,18 +113,7 @@ fields_typed as (
 
     select
         *,
-        {% for key, pattern, json_type, column_type in fields %}
-            {%- set text = key | lower ~ '_text' %}
-            {%- set value = text %}
-            {%- if column_type == 'timestamp' %}
-                {%- set value = "replace(" ~ text ~ ", 'T', ' ')" %}
-            {%- endif %}
-            case
-                when {{ matches_pattern(text, pattern) }}
-                    then {{ try_cast(value, column_type) }}
-            end as {{ key | lower }}_typed
-            {%- if not loop.last %},{% endif %}
-        {% endfor %}
+        {{ record_checks_typed(fields) }}
     from fields_extracted
 
 ),
@@ -152,19 +133,7 @@ records_validated as (
     select
         fields_typed.*,
         case
-            when fields_typed.is_too_large then 'too_large'
-            when not fields_typed.is_utf8 then 'not_utf8'
-            when not fields_typed.is_json then 'not_json'
-            when not fields_typed.is_object then 'not_a_json_object'
-            {% for key, pattern, json_type, column_type in fields %}
-                {%- set column = 'fields_typed.' ~ key | lower %}
-                when {{ column }}_text is null then 'missing_{{ key | lower }}'
-                {%- set is_string = 'true' if json_type == 'string' else 'false' %}
-                when
-                    coalesce({{ column }}_is_string, false) != {{ is_string }}
-                    or {{ column }}_typed is null
-                    then 'invalid_{{ key | lower }}'
-            {% endfor %}
+            {{ record_checks_rejects(fields, 'fields_typed') }}
             when fields_typed.tx_datetime_typed > {{ dbt.dateadd(
                 'second', var('max_clock_skew_seconds', 300),
                 'fields_typed.approximate_arrival_timestamp') }}

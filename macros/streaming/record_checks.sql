@@ -1,0 +1,55 @@
+{#- The checks a stream record's fields go through, shared by the ledgers of both streams.
+    ``fields`` is a list of (key, pattern, JSON type, column type): the key in the record's
+    JSON object, the pattern its text must match, 'number' or 'string', and the SQL type its
+    text must cast to (the cast itself is a check: 2026-02-30 is no timestamp). -#}
+
+{#- Per field, <key>_text (its JSON value as text) and <key>_is_string, from ``payload``
+    unless the record is too large to read (``is_too_large``). -#}
+{% macro record_checks_extracted(fields, payload='payload', is_too_large='is_too_large') %}
+    {%- for key, pattern, json_type, column_type in fields %}
+            case
+                when not {{ is_too_large }} then {{ json_text(payload, key) }}
+            end as {{ key | lower }}_text,
+            case
+                when not {{ is_too_large }} then {{ json_is_string(payload, key) }}
+            end as {{ key | lower }}_is_string
+            {%- if not loop.last %},{% endif %}
+    {% endfor %}
+{%- endmacro %}
+
+
+{#- Per field, <key>_typed: its text cast to its type when it matches its pattern, else null. -#}
+{% macro record_checks_typed(fields) %}
+    {%- for key, pattern, json_type, column_type in fields %}
+            {%- set text = key | lower ~ '_text' %}
+            {%- set value = text %}
+            {%- if column_type == 'timestamp' %}
+                {%- set value = "replace(" ~ text ~ ", 'T', ' ')" %}
+            {%- endif %}
+            case
+                when {{ matches_pattern(text, pattern) }}
+                    then {{ try_cast(value, column_type) }}
+            end as {{ key | lower }}_typed
+            {%- if not loop.last %},{% endif %}
+    {% endfor %}
+{%- endmacro %}
+
+
+{#- The WHEN branches of a reject reason, in order: too_large, not_utf8, not_json,
+    not_a_json_object, then per field missing_<key> and invalid_<key>. ``relation`` is the
+    alias of a relation with the columns the two macros above add. -#}
+{% macro record_checks_rejects(fields, relation) %}
+            when {{ relation }}.is_too_large then 'too_large'
+            when not {{ relation }}.is_utf8 then 'not_utf8'
+            when not {{ relation }}.is_json then 'not_json'
+            when not {{ relation }}.is_object then 'not_a_json_object'
+            {% for key, pattern, json_type, column_type in fields %}
+                {%- set column = relation ~ '.' ~ key | lower %}
+                when {{ column }}_text is null then 'missing_{{ key | lower }}'
+                {%- set is_string = 'true' if json_type == 'string' else 'false' %}
+                when
+                    coalesce({{ column }}_is_string, false) != {{ is_string }}
+                    or {{ column }}_typed is null
+                    then 'invalid_{{ key | lower }}'
+            {% endfor %}
+{%- endmacro %}
