@@ -15,6 +15,7 @@ BENCHMARKS = (
     "freshness",
     "scale",
     "soak",
+    "month",
 )
 
 

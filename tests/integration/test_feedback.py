@@ -147,3 +147,39 @@ def test_reports_are_validated_deduplicated_and_counted_only_within_the_delay(db
     assert (
         dbt.scalar("select tx_fraud from int_labelled_transactions where transaction_id = 5") == 1
     )
+
+
+def performance_days(dbt: LocalDbt, newest_recall: float) -> None:
+    """fraud_model_performance as 14 fully labelled days: the first week catches 8 frauds of
+    10 a day, the newest ``newest_recall`` of them; card precision@100 0.3 throughout."""
+    import duckdb
+
+    caught = round(10 * newest_recall)
+    with duckdb.connect(str(dbt.database)) as connection:
+        connection.execute(
+            "create or replace table fraud_model_performance as select"
+            " date '2026-11-01' + cast(day as integer) as stream_day, 1000 as transactions_scored,"
+            " 10 as alerts, 10 as frauds_known,"
+            f" case when day < 7 then 8 else {caught} end as frauds_caught,"
+            " 1.0 as label_known_share, 0.8 as alert_precision, 0.8 as recall,"
+            " 0.3 as card_precision_at_100 from range(14) as days(day)"
+        )
+
+
+@pytest.mark.parametrize(("newest_recall", "verdict"), [(0.7, "PASS"), (0.5, "WARN 1")])
+def test_the_quality_test_warns_when_the_newest_week_falls_below_the_floor(
+    tmp_path, newest_recall, verdict
+):
+    dbt = LocalDbt(tmp_path, "http://127.0.0.1:9", "unused")
+    performance_days(dbt, newest_recall)  # 0.7 / 0.8 is above the floor of 0.8; 0.5 / 0.8 not
+    done = dbt.run("test", "-s", "assert_model_quality_holds")
+    assert done.returncode == 0, done.output[-3000:]
+    assert f"{verdict} " in done.output and "assert_model_quality_holds" in done.output
+
+
+def test_a_quality_floor_that_is_no_fraction_fails_naming_the_var(tmp_path):
+    dbt = LocalDbt(tmp_path, "http://127.0.0.1:9", "unused")
+    performance_days(dbt, 0.7)
+    done = dbt.run("test", "-s", "assert_model_quality_holds", vars="model_quality_floor: 2")
+    assert done.returncode != 0
+    assert "model_quality_floor" in done.output and "a fraction from 0 to 1" in done.output

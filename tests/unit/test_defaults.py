@@ -28,6 +28,23 @@ def test_the_stream_name_is_the_producers_default():
     assert PROJECT["vars"]["stream_name"] == DEFAULT_STREAM == defaults.STREAM_NAME
 
 
+def test_the_redshift_schema_default_is_the_same_in_every_copy():
+    """The profile's schema default, and the copies that must restate it: the lint context's
+    target (sqlfluff renders the SQL with it) and the rehearsal's warehouse and its tests."""
+    import inspect
+
+    from lint import dbt_context
+    from tests.redshift import test_rehearsal
+    from tests.redshift.rehearsal.rehearsal import Rehearsal
+
+    copies = {
+        "lint": dbt_context.target.schema,
+        "rehearsal": inspect.signature(Rehearsal).parameters["schema"].default,
+        "rehearsal tests": test_rehearsal.SCHEMA,
+    }
+    assert copies == dict.fromkeys(copies, env_default("REDSHIFT_SCHEMA"))
+
+
 def test_the_feedback_stream_name_is_the_producers_default():
     feedback = PROJECT["vars"]["feedback_stream_name"]
     assert feedback == DEFAULT_FEEDBACK_STREAM == defaults.FEEDBACK_STREAM_NAME
