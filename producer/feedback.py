@@ -106,6 +106,6 @@ class FeedbackSender:
             frame["TRANSACTION_ID"].to_numpy()[frauds].tolist(), times[frauds], strict=True
         ):
             self.schedule.add(transaction_id, at.to_pydatetime())
-        for record, at in zip(records, times, strict=False):
+        for record, at in zip(records, times, strict=True):
             self._send_due(at.to_pydatetime())
             yield record

@@ -3,15 +3,15 @@
     JSON object, the pattern its text must match, 'number' or 'string', and the SQL type its
     text must cast to (the cast itself is a check: 2026-02-30 is no timestamp). -#}
 
-{#- Per field, <key>_text (its JSON value as text) and <key>_is_string, from ``payload``
-    unless the record is too large to read (``is_too_large``). -#}
-{% macro record_checks_extracted(fields, payload='payload', is_too_large='is_too_large') %}
+{#- Per field, <key>_text (its JSON value as text) and <key>_is_string, from the columns
+    payload, unless is_too_large says the record is too large to read. -#}
+{% macro record_checks_extracted(fields) %}
     {%- for key, pattern, json_type, column_type in fields %}
             case
-                when not {{ is_too_large }} then {{ json_text(payload, key) }}
+                when not is_too_large then {{ json_text('payload', key) }}
             end as {{ key | lower }}_text,
             case
-                when not {{ is_too_large }} then {{ json_is_string(payload, key) }}
+                when not is_too_large then {{ json_is_string('payload', key) }}
             end as {{ key | lower }}_is_string
             {%- if not loop.last %},{% endif %}
     {% endfor %}
