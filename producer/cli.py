@@ -11,6 +11,7 @@ import datetime as dt
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
@@ -29,10 +30,12 @@ from producer.arguments import (
     stream_name,
     world_config,
 )
-from producer.feedback import FeedbackSender
 from producer.kinesis import DEFAULT_FEEDBACK_STREAM, DEFAULT_STREAM
 from producer.outcomes import Outcomes
 from producer.publish import MAX_BYTES_PER_REQUEST, Publisher, PublishStats
+
+if TYPE_CHECKING:
+    from producer.feedback import FeedbackSender
 
 # pandas, pyarrow and boto3 take seconds to import on a small machine: the commands that
 # need them import them, so `local-kinesis status` answers at once.
@@ -261,7 +264,7 @@ def _feedback(args: argparse.Namespace, outcomes: Outcomes) -> FeedbackSender | 
     """The fraud reports' sender, with --feedback-delay."""
     if args.feedback_delay is None:
         return None
-    from producer.feedback import FeedbackSchedule
+    from producer.feedback import FeedbackSchedule, FeedbackSender
 
     schedule = FeedbackSchedule(args.feedback_delay, args.feedback_jitter, args.feedback_seed)
     return FeedbackSender(_connect(args, args.feedback_stream, shards=1), schedule, outcomes)
