@@ -11,7 +11,8 @@
 -- tx_datetime reach the history's and the stream's sort order. It reads tables only, and is
 -- late-binding on Redshift (bind=false): a view bound to other views would be dropped with
 -- them (DROP ... CASCADE) whenever dbt replaces them, and the refresh loop, which runs the
--- incremental models only, would find it gone.
+-- incremental models only, would find it gone. WITH NO SCHEMA BINDING:
+-- https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_VIEW.html
 
 {{ config(bind=false) }}
 

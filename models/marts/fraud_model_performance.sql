@@ -7,7 +7,8 @@
 -- the served threshold, card precision@100 (the Fraud Detection Handbook's daily measure: of
 -- the 100 cards with the highest fraud probability that day, the share with a known fraud),
 -- and the share of transactions whose label is known. Late-binding on Redshift, as it reads
--- views (the predictions are one there).
+-- views (the predictions are one there): WITH NO SCHEMA BINDING,
+-- https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_VIEW.html
 
 with
 
