@@ -43,7 +43,7 @@ def main() -> None:
         assert producer(["generate", "--start-date", start, "--out", str(world)]) == 0
         history = world / "cust_payment_tx_history.parquet"
         vars = f"history_path: '{history}'"
-        dbt = LocalDbt(Path(folder) / "dbt", server.endpoint_url, STREAM)
+        dbt = LocalDbt(Path(folder) / "dbt", server.endpoint_url, STREAM, artifacts=True)
         ensure_stream(make_client(server.endpoint_url), STREAM, shards=2, create=True)
         built = dbt.run("build", "-s", "customer_info", "cust_payment_tx_history", vars=vars)
         assert built.returncode == 0, built.output[-2000:]

@@ -41,7 +41,7 @@ def raw_loop(client) -> float:
 
 
 def refresh(work_dir: Path, endpoint_url: str) -> tuple[float, float]:
-    dbt = LocalDbt(work_dir, endpoint_url, STREAM)
+    dbt = LocalDbt(work_dir, endpoint_url, STREAM, artifacts=True)
     started = time.perf_counter()
     result = dbt.run("run", "-s", "cust_payment_tx_stream")
     command_seconds = time.perf_counter() - started

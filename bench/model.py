@@ -87,7 +87,7 @@ def main() -> None:
         world = Path(folder) / "world"
         assert producer(["generate", "--out", str(world)]) == 0
         history = world / "cust_payment_tx_history.parquet"
-        dbt = LocalDbt(Path(folder) / "dbt", "http://127.0.0.1:9", "unused")
+        dbt = LocalDbt(Path(folder) / "dbt", "http://127.0.0.1:9", "unused", artifacts=True)
         dbt.env["FRAUD_MODELS_DIR"] = str(Path(folder) / "models")
         vars = f"history_path: '{history}', training_end: '{TRAINING_END}'"
         built = dbt.run(

@@ -91,7 +91,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         world = Path(folder) / "world"
         assert producer(["generate", "--out", str(world)]) == 0
-        dbt = LocalDbt(Path(folder) / "dbt", "http://127.0.0.1:9", "unused")
+        dbt = LocalDbt(Path(folder) / "dbt", "http://127.0.0.1:9", "unused", artifacts=True)
         dbt.build_training_features(world / "cust_payment_tx_history.parquet", Path(folder) / "m")
         frame = pd.DataFrame(
             dbt.query(f"""

@@ -236,10 +236,8 @@ def built(tmp_path_factory, kinesalite) -> tuple[dict, dict]:
         ]
     )
     assert sent == 0
-    dbt = LocalDbt(folder, kinesalite.endpoint_url, stream)
+    dbt = LocalDbt(folder, kinesalite.endpoint_url, stream, artifacts=True)
     dbt.env["FRAUD_MODELS_DIR"] = str(folder / "models")
-    # One OpenMP thread: on a busy 2-core machine the learners' threads fight (5x slower).
-    dbt.env["OMP_NUM_THREADS"] = "1"
     history = f"history_path: '{folder / 'world' / 'cust_payment_tx_history.parquet'}'"
     # The opt-in second model is named: a plain build (and catalog) leaves it out.
     every_node = ["-s", "fqn:*"]

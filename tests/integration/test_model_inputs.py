@@ -29,7 +29,7 @@ def calls(sql: str, function: str) -> list[list[str]]:
 
 
 def test_model_predictions_analyses_and_learner_read_the_same_inputs(tmp_path):
-    dbt = LocalDbt(tmp_path, "http://127.0.0.1:9", "unused")
+    dbt = LocalDbt(tmp_path, "http://127.0.0.1:9", "unused", artifacts=True)
     # Every node, the opt-in second model too (a plain compile leaves it out).
     compiled = dbt.run("compile", "-s", "fqn:*", vars="offline_compile: true")
     assert compiled.returncode == 0, compiled.output[-3000:]
