@@ -17,9 +17,10 @@ import pandas as pd
 
 from bench import results
 from fraud_detection.testing.dbt import LocalDbt
+from fraud_detection.testing.kinesis import fresh_streams
 from fraud_detection.testing.reference_features import reference_features
 from producer.cli import main as producer
-from producer.kinesis import ensure_stream, make_client
+from producer.kinesis import make_client
 from producer.local_kinesis import LocalKinesis
 
 RUNS = 3
@@ -44,8 +45,10 @@ def main() -> None:
         history = world / "cust_payment_tx_history.parquet"
         vars = f"history_path: '{history}'"
         dbt = LocalDbt(Path(folder) / "dbt", server.endpoint_url, STREAM, artifacts=True)
-        ensure_stream(make_client(server.endpoint_url), STREAM, shards=2, create=True)
-        built = dbt.run("build", "-s", "customer_info", "cust_payment_tx_history", vars=vars)
+        fresh_streams(make_client(server.endpoint_url), STREAM)
+        # The training set's parents: the history and the (empty) stream's labelled view.
+        parents = ["customer_info", "+int_labelled_transactions"]
+        built = dbt.run("build", "-s", *parents, "--indirect-selection", "cautious", vars=vars)
         assert built.returncode == 0, built.output[-2000:]
 
         features = [model_seconds(dbt, "int_training_features", vars) for _ in range(RUNS)]

@@ -45,7 +45,11 @@ from fraud_detection.learner.evaluation import (
 from fraud_detection.learner.training import TrainingOptions, best_f1_threshold, train
 from fraud_detection.plugins.fraud_model import Plugin
 from fraud_detection.testing.dbt import LocalDbt
+from fraud_detection.testing.kinesis import fresh_streams
+from fraud_detection.testing.ports import free_port
 from producer.cli import main as producer
+from producer.kinesis import make_client
+from producer.local_kinesis import LocalKinesis
 
 RUNS = 3
 TRAINING_END = "2018-08-01"
@@ -83,21 +87,22 @@ def balanced_setup(connection) -> dict[str, float]:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as folder:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        LocalKinesis(port=free_port(), data_dir=Path(folder) / "kinesis") as server,
+    ):
+        # The training set reads the stream's labelled transactions too: an empty stream.
+        stream = fresh_streams(make_client(server.endpoint_url), "bench-model")
         world = Path(folder) / "world"
         assert producer(["generate", "--out", str(world)]) == 0
         history = world / "cust_payment_tx_history.parquet"
-        dbt = LocalDbt(Path(folder) / "dbt", "http://127.0.0.1:9", "unused", artifacts=True)
+        dbt = LocalDbt(Path(folder) / "dbt", server.endpoint_url, stream, artifacts=True)
         dbt.env["FRAUD_MODELS_DIR"] = str(Path(folder) / "models")
         vars = f"history_path: '{history}', training_end: '{TRAINING_END}'"
         built = dbt.run(
-            "build",
-            "-s",
-            "customer_info",
-            "cust_payment_tx_history",
-            "int_training_features",
-            vars=vars,
-        )
+            "build", "-s", "customer_info", "+int_training_features",
+            "--indirect-selection", "cautious", vars=vars,
+        )  # fmt: skip
         assert built.returncode == 0, built.output[-2000:]
 
         train_seconds = []

@@ -34,7 +34,11 @@ from fraud_detection.defaults import (
 )
 from fraud_detection.learner import protocol
 from fraud_detection.testing.dbt import LocalDbt
+from fraud_detection.testing.kinesis import fresh_streams
+from fraud_detection.testing.ports import free_port
 from producer.cli import main as producer
+from producer.kinesis import make_client
+from producer.local_kinesis import LocalKinesis
 
 SPLIT = protocol.Split(pd.Timestamp("2018-07-25"))
 # Every input of every model, each once, in the order the models list them.
@@ -88,10 +92,15 @@ def rounded(measured: dict[str, float]) -> dict[str, float]:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as folder:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        LocalKinesis(port=free_port(), data_dir=Path(folder) / "kinesis") as server,
+    ):
+        # The training set reads the stream's labelled transactions too: an empty stream.
+        stream = fresh_streams(make_client(server.endpoint_url), "bench-model")
         world = Path(folder) / "world"
         assert producer(["generate", "--out", str(world)]) == 0
-        dbt = LocalDbt(Path(folder) / "dbt", "http://127.0.0.1:9", "unused", artifacts=True)
+        dbt = LocalDbt(Path(folder) / "dbt", server.endpoint_url, stream, artifacts=True)
         dbt.build_training_features(world / "cust_payment_tx_history.parquet", Path(folder) / "m")
         frame = pd.DataFrame(
             dbt.query(f"""

@@ -16,6 +16,7 @@ from fraud_detection.testing.kinesis import feedback_stream, fresh_streams
 from fraud_detection.testing.reference_features import reference_features
 from producer.cli import main as producer
 from producer.customer_info import generate_customer_info
+from producer.kinesis import make_client
 from producer.world import WorldConfig
 
 START = "2024-01-01"
@@ -86,14 +87,16 @@ def assert_same_features(actual: pd.DataFrame, expected: pd.DataFrame) -> None:
 
 
 def training_run(tmp_path, kinesalite, world, rendering: str) -> pd.DataFrame:
-    dbt = LocalDbt(tmp_path, kinesalite.endpoint_url, "unused")
+    stream = fresh_streams(make_client(kinesalite.endpoint_url), "training-only")
+    dbt = LocalDbt(tmp_path, kinesalite.endpoint_url, stream)  # an empty stream
     history = world["folder"] / "cust_payment_tx_history.parquet"
     result = dbt.run(
         "build",
         "-s",
         "customer_info",
-        "cust_payment_tx_history",
-        "int_training_features",
+        "+int_training_features",
+        "--indirect-selection",
+        "cautious",
         vars=f"history_path: '{history}', features_rendering: {rendering}",
     )
     assert result.returncode == 0, result.output[-3000:]
@@ -181,6 +184,20 @@ def test_with_fraud_feedback_scoring_a_long_stream_gives_the_fully_labelled_feat
     # Days 54-56: their 7-day terminal windows (days 40-49) hold streamed frauds only.
     last_days = late[late.TX_TIME_DAYS >= 54].TRANSACTION_ID
     assert scored.loc[sorted(last_days), "terminal_id_risk_7day_window"].max() > 0
+
+    # The training set: the history and each streamed transaction whose label is known (7
+    # days after it, by the stream's clock), with the fully labelled world's features and
+    # the label the feedback gave; nothing newer.
+    built = dbt.run("run", "-s", "int_training_features", vars=f"history_path: '{history}'")
+    assert built.returncode == 0, built.output[-3000:]
+    clock = pd.to_datetime(late.TX_DATETIME).max()
+    known = full[pd.to_datetime(full.TX_DATETIME) + pd.Timedelta(days=7) <= clock]
+    assert len(known) < len(full) and (known.TX_TIME_DAYS >= 40).any()
+    training = features_of(dbt, "int_training_features")
+    assert set(training.index) == set(known.TRANSACTION_ID)
+    assert_same_features(training, training_features.loc[training.index])
+    labels = dict(dbt.query("select transaction_id, tx_fraud from int_training_features"))
+    assert labels == dict(zip(known.TRANSACTION_ID, known.TX_FRAUD, strict=True))
 
 
 def test_scoring_cycle_by_cycle_with_a_late_day_and_lagging_totals_gives_the_reference(

@@ -25,6 +25,7 @@ from fraud_detection.defaults import (
 from fraud_detection.testing.dbt import LocalDbt
 from fraud_detection.testing.kinesis import fresh_streams
 from producer.cli import main as producer
+from producer.kinesis import make_client
 
 START = "2024-01-01"
 DAYS = 40
@@ -44,10 +45,11 @@ def world(tmp_path_factory) -> dict:
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory, world) -> LocalDbt:
+def trained(tmp_path_factory, world, kinesalite) -> LocalDbt:
     """The training set of the whole world, and both models trained on it."""
     folder = tmp_path_factory.mktemp("plus_dbt")
-    dbt = LocalDbt(folder, "http://127.0.0.1:9", "unused")  # no stream is read here
+    stream = fresh_streams(make_client(kinesalite.endpoint_url), f"plus-{uuid.uuid4().hex[:8]}")
+    dbt = LocalDbt(folder, kinesalite.endpoint_url, stream)  # an empty stream
     dbt.build_training_features(world["folder"] / "cust_payment_tx_history.parquet", folder / "m")
     for model in (PLUS_MODEL_NAME, MODEL_NAME):
         result = dbt.run("run", "-s", model, vars=dbt.history_vars)

@@ -4,23 +4,28 @@ model in place keeps serving."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from fraud_detection.defaults import FUNCTION_NAME, MODEL_INPUTS
 from fraud_detection.testing.dbt import LocalDbt
+from fraud_detection.testing.kinesis import fresh_streams
 from producer.cli import main as producer
+from producer.kinesis import make_client
 
 START = "2024-01-01"
 INPUTS = ", ".join(MODEL_INPUTS)
 
 
 @pytest.fixture(scope="module")
-def dbt(tmp_path_factory) -> LocalDbt:
+def dbt(tmp_path_factory, kinesalite) -> LocalDbt:
     folder = tmp_path_factory.mktemp("windows")
     world = ["--customers", "300", "--terminals", "600", "--days", "40", "--seed", "4"]
     generate = ["generate", *world, "--start-date", START, "--out", str(folder / "world")]
     assert producer(generate) == 0
-    runner = LocalDbt(folder, "http://127.0.0.1:9", "unused")  # no stream is read here
+    stream = fresh_streams(make_client(kinesalite.endpoint_url), f"windows-{uuid.uuid4().hex[:8]}")
+    runner = LocalDbt(folder, kinesalite.endpoint_url, stream)  # an empty stream
     runner.build_training_features(
         folder / "world" / "cust_payment_tx_history.parquet", folder / "models"
     )
