@@ -2,7 +2,8 @@
 
 An artifact is a folder ``<models_dir>/<model_name>/v<N>/`` with ``model.pkl`` (the fitted
 estimator) and ``metadata.json`` (a ModelInfo: what SHOW MODEL shows); ``current`` names the
-version in use, replaced atomically, so a failed training keeps the previous model serving.
+version in use, replaced atomically, so a failed training keeps the previous model serving,
+and so does a version the gate refused (fraud_detection.learner.gate): it is kept, unserved.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class ModelInfo:
     created_at: str
     validation_scheme: str = ""  # how the candidates were validated (learner.validation)
     candidates: list[dict] = field(default_factory=list)
+    gate: dict = field(default_factory=dict)  # the gate's decision (learner.gate.GateDecision)
 
 
 class ModelStore:
@@ -53,8 +55,14 @@ class ModelStore:
         pointer = self.folder / "current"
         return int(pointer.read_text()) if pointer.exists() else None
 
-    def info(self) -> ModelInfo | None:
-        version = self.current_version()
+    def newest_version(self) -> int | None:
+        """The newest version trained, served or not."""
+        numbers = [int(p.name[1:]) for p in self.folder.glob("v*") if p.name[1:].isdigit()]
+        return max(numbers, default=None)
+
+    def info(self, version: int | None = None) -> ModelInfo | None:
+        """A version's ModelInfo (by default the serving one's), or None."""
+        version = self.current_version() if version is None else version
         if version is None:
             return None
         metadata = json.loads((self.folder / f"v{version}" / "metadata.json").read_text())
@@ -69,15 +77,17 @@ class ModelStore:
         with (self.folder / f"v{info.version}" / "model.pkl").open("rb") as file:
             return pickle.load(file), info
 
-    def save(self, model: object, info: ModelInfo) -> ModelInfo:
-        version = (self.current_version() or 0) + 1
+    def save(self, model: object, info: ModelInfo, serve: bool = True) -> ModelInfo:
+        """Keep ``model`` as the next version; it serves from now on if ``serve``."""
+        version = (self.newest_version() or 0) + 1
         folder = self.folder / f"v{version}"
         folder.mkdir(parents=True, exist_ok=False)
         info.version = version
         with (folder / "model.pkl").open("wb") as file:
             pickle.dump(model, file)
         (folder / "metadata.json").write_text(json.dumps(asdict(info), indent=2) + "\n")
-        pointer = self.folder / "current.tmp"
-        pointer.write_text(f"{version}\n")
-        pointer.replace(self.folder / "current")  # atomic: readers see old or new, never half
+        if serve:
+            pointer = self.folder / "current.tmp"
+            pointer.write_text(f"{version}\n")
+            pointer.replace(self.folder / "current")  # atomic: readers see old or new
         return info

@@ -11,9 +11,11 @@ is this module's names, a test checks the Jinja against them:
   a row with any input NULL (or NaN) gets NULL from both, as SQL functions answer NULL input:
   no verdict, so no alert (fraud_alerts keeps ``fraud_prediction = 1``), instead of the one
   the learner would give by reading NULL as "missing";
-- ``fraud_model_train(model_name, training_table, options_json, fingerprint)`` trains that
-  model on a committed table; ``options_json`` holds fields of TrainingOptions, and the
-  result is a ModelInfo as JSON;
+- ``fraud_model_train(model_name, training_table, options_json, fingerprint, gate_table,
+  gate_tolerance)`` trains that model on a committed table; ``options_json`` holds fields of
+  TrainingOptions. With a ``gate_table`` (the gate week's rows; '' for none) the new version
+  serves only if the gate lets it (fraud_detection.learner.gate), else it is kept unserved.
+  The result is the new version's ModelInfo as JSON, its ``gate`` the decision;
 - ``fraud_model_info(model_name)`` is the current ModelInfo as JSON, or null.
 
 It also creates the folders the profile names (the DuckDB file's and the models'), so a first
@@ -34,6 +36,7 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
 from fraud_detection.defaults import MODEL_FUNCTIONS, MODELS_DIR
+from fraud_detection.learner.gate import decide
 from fraud_detection.learner.store import ModelInfo, ModelStore
 from fraud_detection.learner.training import TrainingOptions, for_serving, train
 from fraud_detection.plugins import register
@@ -135,7 +138,14 @@ class FraudModelFunctions:
         unknown = result.is_null().to_numpy(zero_copy_only=False)
         return pa.array((fraud >= info.threshold).astype(np.int32), pa.int32(), mask=unknown)
 
-    def train(self, training_table: str, options_json: str, fingerprint: str) -> str:
+    def train(
+        self,
+        training_table: str,
+        options_json: str,
+        fingerprint: str,
+        gate_table: str = "",
+        gate_tolerance: str = "0",
+    ) -> str:
         cursor = self.connection.cursor()  # sees committed tables only: the caller commits first
         # A fixed row order: the same data then trains the same model (DuckDB's CREATE TABLE AS
         # keeps no order, and the learners bin and split on a sample of rows).
@@ -149,7 +159,27 @@ class FraudModelFunctions:
         )
         model, info = train(frame, options, self.store.model_name)
         info.fingerprint = fingerprint
-        return json.dumps(asdict(self.store.save(model, info)))
+        gate = None
+        if gate_table:
+            gate = cursor.execute(f"select * from {gate_table} order by all").df()
+        decision = self._gate(model, gate, options, float(gate_tolerance))
+        info.gate = decision.as_dict()
+        return json.dumps(asdict(self.store.save(model, info, serve=decision.serve)))
+
+    def _gate(self, challenger, gate, options: TrainingOptions, tolerance: float):
+        """The gate's decision on the challenger against the serving version, if any."""
+        if gate is None:
+            return decide(None, None, None, tolerance)
+
+        def scores(model) -> np.ndarray:
+            features = gate[list(options.features)].to_numpy(dtype=np.float64)
+            return model.predict_proba(features)[:, 1] if len(gate) else np.array([])
+
+        serving = None
+        if self.store.current_version() is not None:
+            champion, champion_info = self.store.load()
+            serving = (champion_info.version, champion_info.training_end, scores(champion))
+        return decide(gate, scores(challenger), serving, tolerance)
 
     def info(self) -> str | None:
         info = self.store.info()
@@ -172,8 +202,18 @@ class Plugin(BasePlugin):
             self._models[model_name].connection = self._connection
         return self._models[model_name]
 
-    def _train(self, model_name: str, training_table: str, options_json: str, fingerprint: str):
-        return self._named(model_name).train(training_table, options_json, fingerprint)
+    def _train(
+        self,
+        model_name: str,
+        training_table: str,
+        options_json: str,
+        fingerprint: str,
+        gate_table: str,
+        gate_tolerance: str,
+    ):
+        return self._named(model_name).train(
+            training_table, options_json, fingerprint, gate_table, gate_tolerance
+        )
 
     def _info(self, model_name: str) -> str | None:
         return self._named(model_name).info()
@@ -189,7 +229,7 @@ class Plugin(BasePlugin):
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
         self._connection = conn
         functions = [
-            (TRAIN_FUNCTION, self._train, ["VARCHAR"] * 4, "VARCHAR", {}),
+            (TRAIN_FUNCTION, self._train, ["VARCHAR"] * 6, "VARCHAR", {}),
             (INFO_FUNCTION, self._info, ["VARCHAR"], "VARCHAR", {}),
         ]
         for model_name, (function, inputs) in MODEL_FUNCTIONS.items():

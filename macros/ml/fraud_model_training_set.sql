@@ -1,14 +1,16 @@
-{#- A fraud model's training SELECT: transaction_id, tx_datetime, the given inputs in order and
-    tx_fraud, from int_training_features, optionally bounded by the vars training_start and
-    training_end. Shared by cust_cc_txn_fd and cust_cc_txn_fd_plus, which differ only in
-    their inputs. -#}
+{#- A fraud model's training SELECT: transaction_id, customer_id, tx_datetime, the given
+    inputs in order and tx_fraud, from int_training_features, over the window of
+    fraud_model_training_window(). Shared by cust_cc_txn_fd and cust_cc_txn_fd_plus, which
+    differ only in their inputs. -#}
 {% macro fraud_model_training_set(inputs) %}
+{%- set window = fraud_model_training_window() %}
 with
 
 training_set as (
 
     select
         transaction_id,
+        customer_id,
         tx_datetime,
         {% for input in inputs -%}
             {{ input }},
@@ -25,12 +27,12 @@ training_window as (
     {#- The bounds come first: the model's fingerprint is this SQL (spacing aside), and
         reordering the conditions would retrain a model already trained on Redshift. #}
     where
-        {% if timestamp_var('training_start') -%}
-            tx_datetime >= cast('{{ timestamp_var("training_start") }}' as timestamp)
+        {% if window.start is not none -%}
+            tx_datetime >= {{ window.start }}
             and
         {% endif -%}
-        {% if timestamp_var('training_end') -%}
-            tx_datetime < cast('{{ timestamp_var("training_end") }}' as timestamp)
+        {% if window.end is not none -%}
+            tx_datetime < {{ window.end }}
             and
         {% endif -%}
         tx_fraud is not null
@@ -38,6 +40,44 @@ training_window as (
 )
 
 select * from training_window
+{% endmacro %}
+
+
+{#- The training window, as {start, end}: each SQL for a timestamp, or none (unbounded).
+    With the var training_days unset: the vars training_start and training_end. Set: a
+    sliding window ending with the training set's newest day, whose days are the
+    training_days before the gate week (the newest model_gate_days, which the ml_model
+    materialization holds out to gate the new version) and the gate week. The bounds are
+    literals once the warehouse is asked, so that the SQL, which Redshift's fingerprint
+    reads, moves with the window. -#}
+{% macro fraud_model_training_window() %}
+    {%- set days = checked_var('training_days', var('training_days'), '[1-9][0-9]{0,4}', 'a whole number of days, 1 or more') -%}
+    {%- if days is none -%}
+        {%- set bounds = {} -%}
+        {%- for bound in ['start', 'end'] if timestamp_var('training_' ~ bound) -%}
+            {%- do bounds.update({bound: "cast('" ~ timestamp_var('training_' ~ bound) ~ "' as timestamp)"}) -%}
+        {%- endfor -%}
+        {{ return({'start': bounds.get('start'), 'end': bounds.get('end')}) }}
+    {%- endif -%}
+    {%- if timestamp_var('training_start') or timestamp_var('training_end') -%}
+        {{ exceptions.raise_compiler_error(
+            "the var training_days slides the training window: leave training_start and training_end unset") }}
+    {%- endif -%}
+    {%- set gate_days = fraud_model_gate_days() -%}
+    {%- set newest = timestamp_lookup(
+        'select max(tx_datetime) from ' ~ ref('int_training_features'), '1900-01-02') -%}
+    {%- if newest is string -%}
+        {%- set end = dbt.dateadd('day', 1, dbt.date_trunc('day', newest)) -%}
+    {%- else -%}
+        {%- set end = newest.replace(hour=0, minute=0, second=0, microsecond=0) + modules.datetime.timedelta(days=1) -%}
+    {%- endif -%}
+    {{ return({'start': timestamp_sql(end, -(days | int) - gate_days), 'end': none}) }}
+{% endmacro %}
+
+
+{#- The var model_gate_days, checked: the days of the gate week. -#}
+{% macro fraud_model_gate_days() %}
+    {{ return(checked_var('model_gate_days', var('model_gate_days'), '[1-9][0-9]{0,2}', 'a whole number of days, 1 or more') | int) }}
 {% endmacro %}
 
 
@@ -59,5 +99,8 @@ select * from training_window
         'max_runtime': var('model_max_runtime'),
         'max_cells': var('model_max_cells', none),
         'kms_key_id': var('model_kms_key_id', none),
+        'gate_days': fraud_model_gate_days() if var('training_days') else none,
+        'gate_tolerance': checked_var('model_gate_tolerance', var('model_gate_tolerance'),
+            '(0|1)([.]0*)?|0?[.][0-9]+', 'a fraction, from 0 to 1') | float,
     }) }}
 {% endmacro %}

@@ -46,6 +46,7 @@ def test_model_predictions_analyses_and_learner_read_the_same_inputs(tmp_path):
         selected = re.search(r"select\s+(.*?)\s+from", model["compiled_code"], re.DOTALL)[1]
         assert [c.strip() for c in selected.split(",")] == [
             "transaction_id",
+            "customer_id",  # for the gate's card precision, never an input
             "tx_datetime",
             *inputs,
             "tx_fraud",

@@ -6,11 +6,29 @@
     {%- set training = api.Relation.create(
         database=this.database, schema=this.schema, identifier=this.identifier ~ '__training', type='table') -%}
 
+    {%- set gate = api.Relation.create(
+        database=this.database, schema=this.schema, identifier=this.identifier ~ '__gate', type='table') -%}
+    {%- set versions = ml_model_versions_relation(this) -%}
+
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
+    {% call statement('create_versions') %}
+        {{ ml_model_versions_create_sql(versions) }}
+    {% endcall %}
     {% call statement('training_data') %}
         create or replace table {{ training }} as
         {{ sql }}
     {% endcall %}
+    {%- if settings.gate_days %}
+        {#- The gate week: the newest gate_days days of the SELECT, held out of training. -#}
+        {%- set newest_day = dbt.date_trunc('day', 'max(' ~ settings.time_column ~ ')') -%}
+        {%- set gate_start = timestamp_lookup(
+            'select ' ~ dbt.dateadd('day', 1 - settings.gate_days, newest_day) ~ ' from ' ~ training) -%}
+        {% call statement('gate_data') %}
+            create or replace table {{ gate }} as
+            select * from {{ training }} where {{ settings.time_column }} >= {{ timestamp_sql(gate_start) }};
+            delete from {{ training }} where {{ settings.time_column }} >= {{ timestamp_sql(gate_start) }};
+        {% endcall %}
+    {%- endif %}
     {#- The plugin reads the training data through its own cursor: it must be committed. -#}
     {{ adapter.commit() }}
     {%- set window = run_query(
@@ -20,9 +38,15 @@
     {%- set fingerprint = local_md5(ml_model_fingerprint(sql, settings) ~ '|' ~ data_fingerprint) -%}
     {%- set current = run_query("select fraud_model_info('" ~ this.identifier ~ "')").rows[0][0] -%}
     {%- set current_fingerprint = fromjson(current).fingerprint if current else none -%}
+    {#- A version the gate refused is not trained again on the same data. -#}
+    {%- set refused = run_query("select fingerprint from " ~ versions ~ " where model_name = '"
+        ~ this.identifier ~ "' and status = 'refused' and version > coalesce((select max(version) from "
+        ~ versions ~ " where model_name = '" ~ this.identifier ~ "' and status = 'serving'), 0)").columns[0].values() -%}
 
     {%- if current_fingerprint == fingerprint and not ml_model_retrain_requested() %}
         {{ log(model.name ~ ": the model is current (training data and options unchanged)", info=true) }}
+    {%- elif fingerprint in refused and not ml_model_retrain_requested() %}
+        {{ log(model.name ~ ": the model is current (a version trained on this data was refused by the gate)", info=true) }}
     {%- else %}
         {#- A window that cannot train fails before the plugin is called: the model in place
             keeps serving, and the SHOW MODEL table still describes it. -#}
@@ -50,13 +74,19 @@
         {%- endif -%}
         {{ log(model.name ~ ": training (" ~ ("first model" if current is none else "data or options changed") ~ ")", info=true) }}
         {%- set trained = run_query(
-            "select fraud_model_train('" ~ this.identifier ~ "', '" ~ training ~ "', '" ~ tojson(options) ~ "', '" ~ fingerprint ~ "')"
+            "select fraud_model_train('" ~ this.identifier ~ "', '" ~ training ~ "', '" ~ tojson(options)
+            ~ "', '" ~ fingerprint ~ "', '" ~ (gate if settings.gate_days else '') ~ "', '" ~ settings.gate_tolerance ~ "')"
         ).rows[0][0] -%}
         {%- set info = fromjson(trained) -%}
         {{ log(model.name ~ ": version " ~ info.version ~ ", " ~ info.learner ~ ", validation "
             ~ ((info.objective ~ " " ~ "%.4f" | format(info.validation_objective_value))
                 if info.validation_objective_value is not none else "none")
             ~ " (" ~ info.validation_scheme ~ "), trained in " ~ info.training_seconds ~ " s", info=true) }}
+        {% call statement('record_version') %}
+            {{ ml_model_version_record_sql(versions, this.identifier, info, settings) }}
+        {% endcall %}
+        {{ log(model.name ~ ": version " ~ info.version ~ (" serves: " if info.gate.serve else " is refused: ")
+            ~ info.gate.reason, info=true) }}
     {%- endif %}
 
     {% call statement('main') %}

@@ -2,7 +2,10 @@
     at compile time against what CREATE MODEL allows in each mode; an error names the var.
     features: the input columns in the prediction function's argument order; target: the
     label; time_column: orders the rows for the local time-ordered validation (not an
-    input). The rest are CREATE MODEL's options:
+    input); gate_days: when set, the newest gate_days days of the training SELECT are held
+    out as the gate week, on which a new version must not be worse than the serving one by
+    more than gate_tolerance (average precision, card precision@100) to serve. The rest are
+    CREATE MODEL's options:
     https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_MODEL.html
     - AUTO ON: MODEL_TYPE optional, PROBLEM_TYPE, OBJECTIVE (MSE, Accuracy, F1, F1Macro, AUC),
       PREPROCESSORS optional; no HYPERPARAMETERS.
@@ -30,6 +33,8 @@
         'max_runtime': meta.get('max_runtime', 5400),
         'kms_key_id': meta.get('kms_key_id'),
         'seed': meta.get('seed', 0),
+        'gate_days': meta.get('gate_days'),
+        'gate_tolerance': meta.get('gate_tolerance', 0),
     } -%}
     {%- if execute -%}
         {%- set problem = ml_model_settings_problem(settings) -%}

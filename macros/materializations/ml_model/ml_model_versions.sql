@@ -13,6 +13,10 @@
 {% endmacro %}
 
 
+{#- One row per version: on Redshift its model and functions and where it stands; on both
+    targets, for a version trained on a sliding window (the var training_days), its training
+    window and the gate's figures on the gate week, its own and the serving version's, and
+    the decision's reason. Locally a version is serving, refused (by the gate) or retired. -#}
 {% macro ml_model_versions_create_sql(versions) %}
 create table if not exists {{ versions }} (
     model_name varchar(128),
@@ -23,7 +27,16 @@ create table if not exists {{ versions }} (
     is_auto boolean,
     status varchar(16),
     reason varchar(4096),
-    created_at timestamp
+    created_at timestamp,
+    training_start timestamp,
+    training_end timestamp,
+    gate_start timestamp,
+    gate_end timestamp,
+    average_precision double precision,
+    card_precision_at_100 double precision,
+    serving_version integer,
+    serving_average_precision double precision,
+    serving_card_precision_at_100 double precision
 )
 {% endmacro %}
 
@@ -107,35 +120,4 @@ where model_name = '{{ model_name }}' and version = {{ version }}
         'function': schema ~ '.' ~ version.function,
         'probabilities': schema ~ '.' ~ version.function ~ '_probabilities' if version.is_auto else none,
     }) }}
-{% endmacro %}
-
-
-{#- A post-hook of the model that calls the serving functions: drop the versions it replaced,
-    now that nothing of ours calls them. -#}
-{% macro drop_retired_ml_models(model_name) %}
-    {{ return(adapter.dispatch('drop_retired_ml_models', 'fraud_detection')(model_name)) }}
-{% endmacro %}
-
-{#- Locally nothing to drop (the plugin swaps artifacts in place). -#}
-{% macro default__drop_retired_ml_models(model_name) %}
-    select 1 as nothing_to_retire
-{% endmacro %}
-
-{#- Redshift: DROP MODEL IF EXISTS for each retiring version, then records it retired. -#}
-{% macro redshift__drop_retired_ml_models(model_name) %}
-    {%- if not execute -%}
-        {{ return('select 1 as nothing_to_retire') }}
-    {%- endif -%}
-    {%- set versions = ml_model_versions_relation(ref(model_name)) -%}
-    {%- for version in ml_model_versions(versions, model_name) if version.status == 'retiring' -%}
-        {#- DROP MODEL commits at once: outside any transaction (auto_begin=False). -#}
-        {% call statement('drop_retired_model', auto_begin=False) %}
-            drop model if exists {{ versions.schema }}.{{ version.redshift_model }}
-        {% endcall %}
-        {% call statement('record_retired_model', auto_begin=False) %}
-            {{ ml_model_version_status_sql(versions, model_name, version.version, 'retired') }}
-        {% endcall %}
-        {%- do log(model_name ~ ": dropped " ~ version.redshift_model ~ ", which the predictions no longer call", info=true) -%}
-    {%- endfor -%}
-    select 1 as retired
 {% endmacro %}
