@@ -51,6 +51,13 @@ def _parser() -> argparse.ArgumentParser:
     detect.add_argument(
         "--duration", type=positive_float, help="stop after this many seconds (default: Ctrl-C)"
     )
+    detect.add_argument(
+        "--retrain-every",
+        type=positive_float,
+        metavar="DAYS",
+        help="local target: retrain the model each time the stream's clock moves on by DAYS,"
+        " on the sliding window of the var training_days, through the gate (default: never)",
+    )
     detect.set_defaults(handler=_detect)
 
     alerts = commands.add_parser(
@@ -130,6 +137,7 @@ def _detect(args: argparse.Namespace) -> int:
 
     dbt = _dbt_session(args)
     dbt.runner()  # parse the project first: --duration counts refresh time only
+    retraining = _retraining(args, dbt)
     delivery = _delivery(args, dbt)
     deadline = None if args.duration is None else time.monotonic() + args.duration
     stop = StopFlag("stopping: finishing the cycle (Ctrl-C again to abort)")
@@ -139,9 +147,30 @@ def _detect(args: argparse.Namespace) -> int:
             delivery,
             args.interval,
             lambda: stop() or (deadline is not None and time.monotonic() >= deadline),
+            retraining=retraining,
         )
     print(stats.summary(), file=sys.stderr)
     return 0
+
+
+def _retraining(args: argparse.Namespace, dbt):
+    """The schedule of --retrain-every, checked: the local target, a sliding window."""
+    if args.retrain_every is None:
+        return None
+    from fraud_detection.defaults import MODEL_NAME
+    from fraud_detection.refresh.loop import Retraining
+
+    if dbt.target_type() != "duckdb":
+        raise UserError(
+            "--retrain-every retrains the local model; on Redshift, schedule the retraining"
+            " and wait-model as docs/deploy.md says"
+        )
+    if not args.vars.get("training_days"):
+        raise UserError(
+            "--retrain-every needs the var training_days, the sliding window to retrain on:"
+            " e.g. --vars '{\"training_days\": 28}'"
+        )
+    return Retraining(args.retrain_every, MODEL_NAME)
 
 
 def _alerts(args: argparse.Namespace) -> int:

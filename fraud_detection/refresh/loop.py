@@ -8,10 +8,16 @@ another process holds the file when a cycle starts, the cycle waits and tries ag
 
 On Redshift the view refreshes itself; the same loop then runs only the incremental models
 and the alert delivery (`--target redshift`).
+
+Locally the loop can also retrain the model on a schedule (``Retraining``): each time the
+stream's clock (its newest transaction) has moved on by the given days, it rebuilds the
+training set, which then holds the labels the feedback stream brought, and the model on its
+sliding window (the var training_days); the gate decides whether the new version serves.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import sys
 import time
@@ -19,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fraud_detection.alerts.delivery import AlertDelivery
-from fraud_detection.dbt_session import DbtSession, WarehouseBusyError
+from fraud_detection.dbt_session import DbtError, DbtSession, WarehouseBusyError
 
 SELECTOR = "refresh_cycle"
 LOCK_RETRY_SECONDS = 0.5
@@ -53,6 +59,57 @@ def refresh_once(dbt: DbtSession, delivery: AlertDelivery | None, stats: CycleSt
     stats.cycle_seconds.append(time.monotonic() - started)
 
 
+@dataclass
+class Retraining:
+    """Retrain every ``every_days`` of the stream's clock, counted from the first cycle's."""
+
+    every_days: float
+    model: str
+    last_clock: dt.datetime | None = None
+    retrainings: int = 0
+
+    def due(self, clock: dt.datetime | None) -> bool:
+        if clock is None:
+            return False
+        if self.last_clock is None:
+            self.last_clock = clock
+        return clock >= self.last_clock + dt.timedelta(days=self.every_days)
+
+    def run(self, dbt: DbtSession, clock: dt.datetime, log: Callable[[str], None]) -> None:
+        """The training set, then the model (trained, or refused by the gate, or current)."""
+        before = self.newest_version(dbt)
+        selected = ["int_training_features", self.model]
+        dbt.run(["run", "--select", *selected, "--log-level", "none"], quiet=False)
+        self.last_clock = clock
+        self.retrainings += 1
+        newest = self.newest_version(dbt)
+        if newest is None or newest == before:
+            log(f"stream time {clock:%Y-%m-%d %H:%M}: the model is current, nothing retrained")
+        else:
+            log(
+                f"stream time {clock:%Y-%m-%d %H:%M}: v{newest['version']} {newest['status']}"
+                f" ({newest['reason']})"
+            )
+
+    def newest_version(self, dbt: DbtSession) -> dict | None:
+        """The newest row of dbt_ml_model_versions for the model, or None."""
+        try:
+            rows = dbt.query(
+                "select version, status, reason from dbt_ml_model_versions"
+                f" where model_name = '{self.model}' order by version desc limit 1"
+            )
+        except DbtError:  # a warehouse whose model was trained before the table existed
+            return None
+        return rows[0] if rows else None
+
+
+def stream_clock(dbt: DbtSession) -> dt.datetime | None:
+    """The stream's newest transaction time, or None before any."""
+    newest = "select max(tx_datetime) as clock from {{ ref('stg_kinesis__transactions') }}"
+    [row] = dbt.query(newest)
+    return row["clock"]
+
+
 def run_loop(
     dbt: DbtSession,
     delivery: AlertDelivery | None,
@@ -60,8 +117,10 @@ def run_loop(
     should_stop: Callable[[], bool],
     log: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
     stats: CycleStats | None = None,
+    retraining: Retraining | None = None,
 ) -> CycleStats:
-    """Cycles every `interval` seconds (from start to start) until `should_stop()`."""
+    """Cycles every `interval` seconds (from start to start) until `should_stop()`; with
+    ``retraining``, retrains after the cycles that bring the stream's clock far enough."""
     stats = CycleStats() if stats is None else stats
     next_start = time.monotonic()
     settled = False
@@ -73,6 +132,10 @@ def run_loop(
                 continue
             try:
                 refresh_once(dbt, delivery, stats)
+                if retraining is not None:
+                    clock = stream_clock(dbt)
+                    if retraining.due(clock):
+                        retraining.run(dbt, clock, log)
             except WarehouseBusyError:
                 stats.busy_retries += 1
                 log("the warehouse file is busy (another process has it open): retrying")
