@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -55,6 +57,22 @@ def stream_truth(world: Path, folder: Path) -> pd.DataFrame:
     return late.rename(columns=str.lower)[
         ["transaction_id", "tx_datetime", "customer_id", "tx_fraud", "tx_fraud_scenario"]
     ]
+
+
+@dataclass
+class PausedReplayRetraining(Retraining):
+    """The loop's retraining, with the replay paused meanwhile: a retraining takes a minute
+    or so, a week of stream a week, but here the replay runs days ahead of it in that minute.
+    Paused, the replay's pacing catches up after at full speed, and the next cycles take it."""
+
+    replay: subprocess.Popen | None = None
+
+    def run(self, dbt, clock, log) -> None:
+        self.replay.send_signal(signal.SIGSTOP)
+        try:
+            super().run(dbt, clock, log)
+        finally:
+            self.replay.send_signal(signal.SIGCONT)
 
 
 def arm(
@@ -104,7 +122,7 @@ def arm(
     retraining = None
     if retrain_every:
         vars["training_days"] = TRAINING_DAYS
-        retraining = Retraining(retrain_every, MODEL_NAME)
+        retraining = PausedReplayRetraining(retrain_every, MODEL_NAME, replay=publishing)
     with environment(dbt.env, dbt.folder):
         session = DbtSession(vars=vars, profiles_dir=Path(dbt.env["DBT_PROFILES_DIR"]))
         stats = run_loop(session, None, 0.0, done, log=print, retraining=retraining)

@@ -6,10 +6,17 @@ ready -> it serves, failed -> recorded with Redshift's reason. Between steps thi
 Python. Once no version is training, the model's children are built, so the predictions call
 the serving version and the one it replaced is dropped. Bounded by the model's MAX_RUNTIME
 (after which Redshift ML itself stops training) plus a margin.
+
+A version trained on a sliding window (the var training_days) is held at ``gating`` once
+ready: here both it and the serving version score its gate week (int_training_features'
+rows there) through their Redshift ML functions, and the gate
+(fraud_detection.learner.gate, the rule the local target applies) decides; the operation
+record_ml_model_gate keeps the decision in dbt_ml_model_versions.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -17,7 +24,8 @@ from dataclasses import dataclass
 
 from common.errors import UserError
 from fraud_detection.dbt_session import DbtSession
-from fraud_detection.defaults import MODEL_MAX_RUNTIME_SECONDS, MODEL_NAME
+from fraud_detection.defaults import MODEL_INPUTS, MODEL_MAX_RUNTIME_SECONDS, MODEL_NAME
+from fraud_detection.learner.gate import GateDecision, decide
 
 MARGIN_SECONDS = 600  # exporting the data before training, and the model's compilation after
 
@@ -61,6 +69,10 @@ def wait_for_model(
             serving = None
             break
         versions = model_versions(dbt, model)
+        gating = [v for v in versions if v.status == "gating"]
+        if gating:
+            apply_gate(dbt, model, gating[-1].version, log)
+            continue
         training = [v for v in versions if v.status == "training"]
         if not training:
             serving = next((v for v in reversed(versions) if v.status == "serving"), None)
@@ -76,3 +88,72 @@ def wait_for_model(
         sleep(poll_seconds)
     dbt.run(["run", "-s", f"{model}+", "--exclude", model])
     return serving
+
+
+def apply_gate(
+    dbt: DbtSession, model: str, version: int, log: Callable[[str], None]
+) -> GateDecision:
+    """The gate's decision on a ready version against the serving one, recorded."""
+    import pandas as pd
+
+    [where] = dbt.query(f"select '{{{{ ref('{model}').schema }}}}' as schema")
+    schema = where["schema"]
+    versions = f"{schema}.dbt_ml_model_versions"
+    rows = {
+        row["status"] if row["version"] != version else "new": row
+        for row in dbt.query(
+            "select version, status, function_name, is_auto, gate_start, gate_end, created_at"
+            f" from {versions} where model_name = '{model}'"
+            f" and (version = {version} or status = 'serving')"
+        )
+    }
+    new, serving = rows["new"], rows.get("serving")
+    scores = [f"{_score(schema, new)} as challenger"]
+    if serving is not None:
+        scores.append(f"{_score(schema, serving)} as serving")
+    gate = pd.DataFrame(
+        dbt.query(
+            f"select customer_id, tx_datetime, tx_fraud, {', '.join(scores)}"
+            " from {{ ref('int_training_features') }}"
+            f" where tx_datetime >= '{new['gate_start']}' and tx_datetime < '{new['gate_end']}'"
+        )
+    )
+    if gate.empty:
+        gate = pd.DataFrame(columns=["customer_id", "tx_datetime", "tx_fraud", "challenger"])
+    gate["tx_datetime"] = pd.to_datetime(gate["tx_datetime"])
+    gate["tx_fraud"] = gate["tx_fraud"].astype(int)
+    [tolerance] = dbt.query("select {{ var('model_gate_tolerance') }} as tolerance")
+    decision = decide(
+        gate,
+        gate["challenger"].astype(float).to_numpy(),
+        None
+        if serving is None
+        else (
+            int(serving["version"]),
+            # A version held out its own gate week, trained before it; one trained ungated,
+            # on whatever was labelled when it was created.
+            str(serving["gate_start"] or serving["created_at"]),
+            gate["serving"].astype(float).to_numpy(),
+        ),
+        float(tolerance["tolerance"]),
+    )
+    dbt.invoke(
+        [
+            "run-operation", "record_ml_model_gate",
+            "--args", json.dumps({"model_name": model, "version": version,
+                                  "decision": decision.as_dict()}),
+        ]
+    )  # fmt: skip
+    log(f"{model} v{version} {'serves' if decision.serve else 'is refused'}: {decision.reason}")
+    return decision
+
+
+def _score(schema: str, version: dict) -> str:
+    """SQL for a version's probability of fraud: its probability function's (AUTO ON), or
+    what its function returns (AUTO OFF, a probability for the XGBoost objective
+    binary:logistic). Its functions are in the model's schema."""
+    inputs = ", ".join(MODEL_INPUTS)
+    function = f"{schema}.{version['function_name']}"
+    if version["is_auto"]:
+        return f"{{{{ fraud_probability('{function}_probabilities({inputs})') }}}}"
+    return f"cast({function}({inputs}) as double precision)"

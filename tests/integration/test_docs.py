@@ -22,7 +22,13 @@ PII_MODELS = ("cust_payment_tx_fraud_predictions", "fraud_alerts")
 EXPOSURES = {
     "fraud_alerts_flow": (
         "application",
-        {"fraud_alerts", "fraud_alert_deliveries", "cust_payment_tx_fraud_predictions"},
+        {
+            "fraud_alerts",
+            "fraud_alert_deliveries",
+            "cust_payment_tx_fraud_predictions",
+            "stg_kinesis__transactions",  # the stream's clock, for --retrain-every
+            "int_training_features",  # rebuilt before a retraining
+        },
         ["fraud_detection/alerts/delivery.py", "fraud_detection/refresh/loop.py"],
     ),
     "demo_report": (

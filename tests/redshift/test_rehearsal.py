@@ -13,121 +13,19 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 import uuid
-from pathlib import Path
 
 import pytest
 
 from fraud_detection.learner.store import ModelStore
-from fraud_detection.testing.dbt import PROJECT_DIR, DbtResult, LocalDbt, base_env, invoke
+from fraud_detection.testing.dbt import LocalDbt
 from fraud_detection.testing.kinesis import feedback_stream, fresh_streams
 from producer.kinesis import make_client
 from tests.redshift.rehearsal import Rehearsal, missing_requirements
+from tests.redshift.rehearsal.deployment import DAYS, SCHEMA, WORLD, Deployment, ok
 
 pytestmark = pytest.mark.rehearsal
-
-WORLD = ["--customers", "150", "--terminals", "300", "--seed", "5"]
-DAYS = 60
-SCHEMA = "fraud_detection"  # the profile's REDSHIFT_SCHEMA default
-
-
-class Deployment:
-    """The rehearsed warehouse, the local Kinesis stream, and dbt pointed at both."""
-
-    def __init__(self, rehearsal: Rehearsal, work: Path, endpoint_url: str, stream: str) -> None:
-        self.rehearsal = rehearsal
-        self.work = work
-        self.endpoint_url = endpoint_url
-        self.stream = stream
-        self.env = {**base_env(work), **rehearsal.env}
-        self.world = work / "world"
-        self.vars = {
-            "stream_name": stream,
-            "feedback_stream_name": feedback_stream(stream),
-            "redshift_ml_s3_bucket": "rehearsal-bucket",
-            "training_end": (dt.date.today() - dt.timedelta(days=10)).isoformat(),
-        }
-
-    def dbt(self, *args: str, **vars) -> DbtResult:
-        """A dbt command against the rehearsed warehouse, in this process."""
-        return invoke(
-            [
-                *args,
-                "--target",
-                "redshift",
-                "--vars",
-                json.dumps({**self.vars, **vars}),
-                "--project-dir",
-                str(PROJECT_DIR),
-            ],
-            self.env,
-        )
-
-    def detection(self, *args: str, timeout: float = 600, **vars) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "fraud_detection",
-                *args,
-                "--target",
-                "redshift",
-                "--vars",
-                json.dumps({**self.vars, **vars}),
-            ],
-            env=self.env,
-            cwd=PROJECT_DIR,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-
-    def publish(self, count: int) -> None:
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "producer",
-                "stream",
-                "--stream",
-                self.stream,
-                "--endpoint-url",
-                self.endpoint_url,
-                "--rate",
-                "5000",
-                "--count",
-                str(count),
-                *WORLD,
-                "--start-date",
-                self.start.isoformat(),
-                "--labels-out",
-                str(self.work / "labels.csv"),
-                "--no-progress",
-            ],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stderr
-
-    @property
-    def start(self) -> dt.date:
-        return dt.date.today() - dt.timedelta(days=DAYS)
-
-    def query(self, sql: str) -> list[tuple]:
-        return self.rehearsal.query(sql)
-
-    def versions(self) -> list[tuple[int, str]]:
-        return self.query(
-            f"select version, status from {SCHEMA}.dbt_ml_model_versions order by version"
-        )
-
-
-def ok(done: subprocess.CompletedProcess | DbtResult) -> str:
-    output = done.output if isinstance(done, DbtResult) else done.stdout + done.stderr
-    assert done.returncode == 0, output[-4000:]
-    return output
 
 
 @pytest.fixture(scope="module")
@@ -363,3 +261,49 @@ def test_the_detect_loop_gives_the_local_targets_predictions_and_alerts(deployme
     local_alerts = {row[0] for row in local.query("select transaction_id from fraud_alerts")}
     assert local_alerts == queued
     shutil.rmtree(deployment.work / "local")
+
+
+def test_a_retrain_on_a_sliding_window_serves_only_through_the_gate(deployment):
+    """Last, as it changes the serving model. training_days: CREATE MODEL holds out the gate week (the newest 7 days of the training
+    set); once ready the version waits at 'gating' until wait-model measures it and the
+    serving version there, through their functions, and records the gate's decision."""
+    if deployment.versions()[-1][1] != "serving":
+        ok(deployment.detection("wait-model", "--poll-seconds", "1"))
+    serving = deployment.versions()[-1][0]
+    window = {"training_days": 20, "training_end": None}
+    started = ok(deployment.dbt("run", "-s", "cust_cc_txn_fd", **window))
+    new = serving + 1
+    assert f"training v{new} in the background" in started
+    [(gate_start, gate_end, training_end)] = deployment.query(
+        f"select gate_start, gate_end, training_end from {SCHEMA}.dbt_ml_model_versions"
+        f" where version = {new}"
+    )
+    assert gate_end - gate_start == dt.timedelta(days=7) and training_end < gate_start
+    newest = deployment.query(f"select max(tx_datetime) from {SCHEMA}.int_training_features")
+    assert gate_start <= newest[0][0] < gate_end
+
+    # Ready: held until the gate has measured it (the predictions still call the serving one).
+    deadline = time.monotonic() + 300
+    while f"v{new} is training" in (
+        held := ok(deployment.dbt("run", "-s", "cust_cc_txn_fd", **window))
+    ):
+        assert time.monotonic() < deadline, held
+        time.sleep(1)
+    assert f"v{new} is ready; wait-model measures it on its gate week" in held
+    assert deployment.versions()[-1] == (new, "gating")
+    waited = ok(deployment.detection("wait-model", "--poll-seconds", "1", **window))
+    [row] = deployment.query(
+        "select status, reason, average_precision, card_precision_at_100, serving_version,"
+        " serving_average_precision, serving_card_precision_at_100"
+        f" from {SCHEMA}.dbt_ml_model_versions where version = {new}"
+    )
+    status, reason, ap, cp, against, serving_ap, serving_cp = row
+    assert status in ("serving", "refused") and against == serving, row
+    assert 0 < ap <= 1 and 0 < serving_ap <= 1 and 0 <= cp <= 1 and 0 <= serving_cp <= 1
+    worse = ap < serving_ap - 0.02 or cp < serving_cp - 0.02
+    assert (status == "refused") == worse, row
+    verb = "is refused" if worse else "serves"
+    assert f"cust_cc_txn_fd v{new} {verb}: {reason}" in waited
+    # The same data again: nothing retrained, whatever the gate decided.
+    again = ok(deployment.dbt("run", "-s", "cust_cc_txn_fd", **window))
+    assert "the model is current" in again and deployment.versions()[-1][0] == new

@@ -2,8 +2,9 @@
     syntax ("follow the order of the keywords"), SETTINGS in their documented order too.
     https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_MODEL.html
     MAX_CELLS: above it (default 1,000,000 cells = rows x columns) Redshift ML trains on a
-    random sample of about MAX_CELLS / columns rows: the var model_max_cells raises it. -#}
-{% macro create_model_sql(relation, settings, sql, version) -%}
+    random sample of about MAX_CELLS / columns rows: the var model_max_cells raises it. With
+    a gate_start, the rows from then on (the gate week) are held out of training. -#}
+{% macro create_model_sql(relation, settings, sql, version, gate_start=none) -%}
     {%- set iam_role = "default" if settings.iam_role == "default" else "'" ~ settings.iam_role ~ "'" -%}
 create model {{ relation.schema }}.{{ relation.identifier }}_v{{ version }}
 from (
@@ -11,6 +12,9 @@ from (
     from (
 {{ sql }}
     ) as training_set
+    {%- if gate_start is not none %}
+    where {{ settings.time_column }} < {{ timestamp_sql(gate_start) }}
+    {%- endif %}
 )
 target {{ settings.target }}
 function {{ settings.function }}_v{{ version }}

@@ -18,15 +18,14 @@
         create or replace table {{ training }} as
         {{ sql }}
     {% endcall %}
-    {%- if settings.gate_days %}
+    {%- set gate_week = ml_model_gate_week('select * from ' ~ training, settings) %}
+    {%- if gate_week %}
         {#- The gate week: the newest gate_days days of the SELECT, held out of training. -#}
-        {%- set newest_day = dbt.date_trunc('day', 'max(' ~ settings.time_column ~ ')') -%}
-        {%- set gate_start = timestamp_lookup(
-            'select ' ~ dbt.dateadd('day', 1 - settings.gate_days, newest_day) ~ ' from ' ~ training) -%}
+        {%- set gate_start = timestamp_sql(gate_week.gate_start) -%}
         {% call statement('gate_data') %}
             create or replace table {{ gate }} as
-            select * from {{ training }} where {{ settings.time_column }} >= {{ timestamp_sql(gate_start) }};
-            delete from {{ training }} where {{ settings.time_column }} >= {{ timestamp_sql(gate_start) }};
+            select * from {{ training }} where {{ settings.time_column }} >= {{ gate_start }};
+            delete from {{ training }} where {{ settings.time_column }} >= {{ gate_start }};
         {% endcall %}
     {%- endif %}
     {#- The plugin reads the training data through its own cursor: it must be committed. -#}

@@ -17,24 +17,11 @@ insert into {{ versions }} (
 )
 values (
     '{{ model_name }}', {{ info.version }}, '{{ settings.function }}', '{{ info.fingerprint }}',
-    {{ settings.auto }}, '{{ status }}', {{ _sql_value(gate.get('reason')) }}, {{ utc_now() }},
-    {{ _sql_value(info.training_start, 'timestamp') }}, {{ _sql_value(info.training_end, 'timestamp') }},
-    {{ _sql_value(gate.get('gate_start'), 'timestamp') }}, {{ _sql_value(gate.get('gate_end'), 'timestamp') }},
-    {{ _sql_value(challenger.get('average_precision')) }}, {{ _sql_value(challenger.get('card_precision_at_100')) }},
-    {{ _sql_value(gate.get('serving_version')) }}, {{ _sql_value(serving.get('average_precision')) }},
-    {{ _sql_value(serving.get('card_precision_at_100')) }}
+    {{ settings.auto }}, '{{ status }}', {{ sql_literal(gate.get('reason')) }}, {{ utc_now() }},
+    {{ sql_literal(info.training_start, 'timestamp') }}, {{ sql_literal(info.training_end, 'timestamp') }},
+    {{ sql_literal(gate.get('gate_start'), 'timestamp') }}, {{ sql_literal(gate.get('gate_end'), 'timestamp') }},
+    {{ sql_literal(challenger.get('average_precision')) }}, {{ sql_literal(challenger.get('card_precision_at_100')) }},
+    {{ sql_literal(gate.get('serving_version')) }}, {{ sql_literal(serving.get('average_precision')) }},
+    {{ sql_literal(serving.get('card_precision_at_100')) }}
 )
 {% endmacro %}
-
-{#- A Python value as a SQL literal: null, a number, or a quoted string (cast if a type is given). -#}
-{% macro _sql_value(value, type=none) -%}
-    {%- if value is none -%}
-        null
-    {%- elif value is number -%}
-        {{ value }}
-    {%- elif type -%}
-        cast('{{ value | replace("'", "''") }}' as {{ type }})
-    {%- else -%}
-        '{{ value | replace("'", "''") }}'
-    {%- endif -%}
-{%- endmacro %}

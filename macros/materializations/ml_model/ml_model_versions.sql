@@ -48,25 +48,32 @@ create table if not exists {{ versions }} (
         {{ return([]) }}
     {%- endif -%}
     {%- set table = run_query(
-        "select version, redshift_model, function_name, fingerprint, is_auto, status, reason"
+        "select version, redshift_model, function_name, fingerprint, is_auto, status, reason, gate_start"
         ~ " from " ~ versions ~ " where model_name = '" ~ model_name ~ "' order by version") -%}
     {%- set rows = [] -%}
     {%- for row in table.rows -%}
         {%- do rows.append({
             'version': row[0] | int, 'redshift_model': row[1], 'function': row[2],
-            'fingerprint': row[3], 'is_auto': row[4], 'status': row[5], 'reason': row[6]}) -%}
+            'fingerprint': row[3], 'is_auto': row[4], 'status': row[5], 'reason': row[6],
+            'gate_start': row[7]}) -%}
     {%- endfor -%}
     {{ return(rows) }}
 {% endmacro %}
 
 
-{% macro ml_model_version_insert_sql(versions, model_name, version, settings, fingerprint) %}
+{#- window: the version's training_start and training_end, and with a gate its gate_start
+    and gate_end, as timestamp_lookup values (or none). -#}
+{% macro ml_model_version_insert_sql(versions, model_name, version, settings, fingerprint, window={}) %}
 insert into {{ versions }}
-    (model_name, version, redshift_model, function_name, fingerprint, is_auto, status, reason, created_at)
+    (model_name, version, redshift_model, function_name, fingerprint, is_auto, status, reason, created_at,
+     training_start, training_end, gate_start, gate_end)
 values (
     '{{ model_name }}', {{ version }}, '{{ model_name }}_v{{ version }}',
     '{{ settings.function }}_v{{ version }}', '{{ fingerprint }}', {{ settings.auto }},
     'training', null, getdate()
+    {%- for bound in ['training_start', 'training_end', 'gate_start', 'gate_end'] -%}
+        , {{ timestamp_sql(window[bound]) if window.get(bound) is not none else 'null' }}
+    {%- endfor %}
 )
 {% endmacro %}
 

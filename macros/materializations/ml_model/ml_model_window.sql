@@ -14,3 +14,19 @@
     {%- endif -%}
     {{ return(none) }}
 {% endmacro %}
+
+
+
+{#- The gate week of a training SELECT, asked of the warehouse: {gate_start, gate_end}, its
+    newest settings.gate_days days (from the first midnight of them), as timestamps; {} without
+    gate_days. The ml_model materialization holds it out of training, on both targets. -#}
+{% macro ml_model_gate_week(sql, settings) %}
+    {%- if not settings.gate_days -%}
+        {{ return({}) }}
+    {%- endif -%}
+    {%- set newest_day = dbt.date_trunc('day', 'max(' ~ settings.time_column ~ ')') -%}
+    {%- set gate_start = timestamp_lookup('select ' ~ dbt.dateadd('day', 1 - settings.gate_days, newest_day)
+        ~ ' from (' ~ sql ~ ') as training_set') -%}
+    {{ return({'gate_start': gate_start,
+               'gate_end': gate_start + modules.datetime.timedelta(days=settings.gate_days)}) }}
+{% endmacro %}
