@@ -62,8 +62,9 @@ def stream_truth(world: Path, folder: Path) -> pd.DataFrame:
 @dataclass
 class PausedReplayRetraining(Retraining):
     """The loop's retraining, with the replay paused meanwhile: a retraining takes a minute
-    or so, a week of stream a week, but here the replay runs days ahead of it in that minute.
-    Paused, the replay's pacing catches up after at full speed, and the next cycles take it."""
+    or so, a week of stream a week, but here the replay would run days ahead in that minute.
+    Resumed, the replay goes on at its rate (a paced publisher held up catches up at most a
+    second: producer.publish.MAX_CATCH_UP_SECONDS), so retraining stays weekly."""
 
     replay: subprocess.Popen | None = None
 

@@ -135,6 +135,11 @@ def _dbt_session(args: argparse.Namespace):
 def _detect(args: argparse.Namespace) -> int:
     from fraud_detection.refresh.loop import run_loop
 
+    if args.retrain_every is not None and not args.vars.get("training_days"):
+        raise UserError(
+            "--retrain-every needs the var training_days, the sliding window to retrain on:"
+            " e.g. --vars '{\"training_days\": 28}'"
+        )
     dbt = _dbt_session(args)
     dbt.runner()  # parse the project first: --duration counts refresh time only
     retraining = _retraining(args, dbt)
@@ -154,7 +159,8 @@ def _detect(args: argparse.Namespace) -> int:
 
 
 def _retraining(args: argparse.Namespace, dbt):
-    """The schedule of --retrain-every, checked: the local target, a sliding window."""
+    """The schedule of --retrain-every, on the local target (on Redshift a training runs in
+    the background, and a scheduler runs the retraining and wait-model)."""
     if args.retrain_every is None:
         return None
     from fraud_detection.defaults import MODEL_NAME
@@ -164,11 +170,6 @@ def _retraining(args: argparse.Namespace, dbt):
         raise UserError(
             "--retrain-every retrains the local model; on Redshift, schedule the retraining"
             " and wait-model as docs/deploy.md says"
-        )
-    if not args.vars.get("training_days"):
-        raise UserError(
-            "--retrain-every needs the var training_days, the sliding window to retrain on:"
-            " e.g. --vars '{\"training_days\": 28}'"
         )
     return Retraining(args.retrain_every, MODEL_NAME)
 

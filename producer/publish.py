@@ -77,6 +77,11 @@ class _Pending:
     last_error: tuple[str, str] = ("", "")
 
 
+# How far behind its pace a paced publisher may fall and still catch up (send faster than
+# the rate); further behind, it goes on at the rate from where it is.
+MAX_CATCH_UP_SECONDS = 1.0
+
+
 class Publisher:
     """Sends records to one stream through an injected boto3 Kinesis client."""
 
@@ -141,14 +146,19 @@ class Publisher:
         # that records held back for a repeated key do not leave the next request short.
         buffer_target = batch_limit if rate else 2 * batch_limit
         started = self._clock()
+        paced_from = started  # the pacing's origin: moved on after a stall, never bursting
         taken = 0
         exhausted = False
         while True:
             if not exhausted and not should_stop():
                 wanted = buffer_target - len(pending)
                 if rate and wanted > 0:
-                    delay = started + (taken + wanted) / rate - self._clock()
-                    if delay > 0:
+                    delay = paced_from + (taken + wanted) / rate - self._clock()
+                    if delay < -MAX_CATCH_UP_SECONDS:
+                        # Held up (an outage waited out, the process paused): go on at the
+                        # rate from here rather than send the backlog at full speed.
+                        paced_from -= delay + MAX_CATCH_UP_SECONDS
+                    elif delay > 0:
                         self._sleep(delay)
                 added, exhausted = _fill(pending, source, buffer_target)
                 taken += added

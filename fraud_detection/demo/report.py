@@ -243,6 +243,32 @@ def write_report(
     axis.set_title("Live stream against the ground truth")
     save(figure, "live_precision_recall.png", "Live precision and recall.")
 
+    performance = connection.execute("""
+        select stream_day, sum(transactions_scored) as scored, sum(alerts) as alerts,
+            sum(frauds_known) as frauds_known, sum(frauds_caught) as frauds_caught,
+            sum(label_known_share * transactions_scored) / sum(transactions_scored) as known
+        from fraud_model_performance group by stream_day order by stream_day
+    """).df()
+    figure, axis = plt.subplots(figsize=(6, 3.4))
+    days = performance["stream_day"].astype(str)
+    for offset, (column, color) in enumerate(
+        (("alerts", "#e67e22"), ("frauds_known", "#c0392b"), ("frauds_caught", "#27ae60"))
+    ):
+        positions = np.arange(len(days)) + (offset - 1) * 0.27
+        axis.bar(positions, performance[column], width=0.27, color=color, label=column)
+    axis.set_xticks(np.arange(len(days)), days)
+    axis.set_ylabel("transactions")
+    known = ", ".join(f"{share:.0%}" for share in performance["known"])
+    axis.set_title(f"fraud_model_performance per day (labels known: {known or 'none'})")
+    axis.legend()
+    save(
+        figure,
+        "model_performance.png",
+        "The mart fraud_model_performance per stream day: alerts, and the frauds known and"
+        " caught. A transaction is judged once its label delay (7 days) has passed, so a"
+        " minute's stream is scored but not judged yet; a long run fills it day by day.",
+    )
+
     alerts = read_alerts(run.alerts_path)
     latency = (alerts["alerted_at"] - alerts["tx_datetime"]).dt.total_seconds()
     figure, axis = plt.subplots(figsize=(6, 3.4))

@@ -4,6 +4,7 @@
     config(
         materialized='view' if target.type == 'redshift' else 'incremental',
         incremental_strategy='append',
+        on_schema_change='fail',
         post_hook={
             'sql': "{{ drop_retired_ml_models(var('fraud_model')['name']) }}",
             'transaction': false,
@@ -13,7 +14,8 @@
 
 -- Every scored stream transaction with the fraud model's verdict (the walkthrough's view of
 -- that name): when it arrived, its ids and amount, who to call, the fraud probability and
--- fraud_prediction (1 when the probability reaches the model's tuned threshold). Under AUTO
+-- fraud_prediction (1 when the probability reaches the model's tuned threshold), and the
+-- model version that scored it (locally, the version serving when the row was added). Under AUTO
 -- OFF Redshift ML creates no probability function: fraud_probability is then null.
 -- The prediction functions come with the trained model: depends_on: {{ ref('cust_cc_txn_fd') }}
 
@@ -75,6 +77,7 @@ predictions as (
         customers.phone_number,
         {{ fraud_probability(probabilities or none) }} as fraud_probability,
         scored_by_the_model.fraud_prediction,
+        {{ functions['version'] }} as model_version,
         scored_by_the_model._refreshed_at
     from scored_by_the_model
     left join customers

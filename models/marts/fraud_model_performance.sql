@@ -1,8 +1,10 @@
 {{ config(materialized='view', bind=false) }}
 
--- How the served model does, per day of the stream, judged by the labels known so far: the
--- fraud team's reports (int_labelled_transactions) for transactions whose label delay has
--- passed (is_label_known); younger ones count as scored but not yet judged. Per day:
+-- How the served model does, per day of the stream and model version (the version that
+-- scored the transactions; a day a retrained version began serving has a row for each),
+-- judged by the labels known so far: the fraud team's reports (int_labelled_transactions)
+-- for transactions whose label delay has passed (is_label_known); younger ones count as
+-- scored but not yet judged. Per day and version:
 -- transactions scored, alerts raised, frauds known, frauds caught, precision and recall at
 -- the served threshold, card precision@100 (the Fraud Detection Handbook's daily measure: of
 -- the 100 cards with the highest fraud probability that day, the share with a known fraud),
@@ -19,6 +21,7 @@ predictions as (
         customer_id,
         fraud_prediction,
         fraud_probability,
+        model_version,
         cast(tx_datetime as date) as stream_day
     from {{ ref('cust_payment_tx_fraud_predictions') }}
 
@@ -51,11 +54,12 @@ cards as (
 
     select
         stream_day,
+        model_version,
         customer_id,
         max(fraud_probability) as card_score,
         max(coalesce(known_fraud, 0)) as card_fraud
     from judged
-    group by stream_day, customer_id
+    group by stream_day, model_version, customer_id
 
 ),
 
@@ -66,9 +70,10 @@ cards_ranked as (
     -- https://docs.aws.amazon.com/redshift/latest/dg/c_Window_functions.html
     select
         stream_day,
+        model_version,
         card_fraud,
         row_number() over (
-            partition by stream_day
+            partition by stream_day, model_version
             order by card_score desc nulls last, customer_id asc
         ) as card_rank
     from cards
@@ -79,10 +84,11 @@ top_cards as (
 
     select
         stream_day,
+        model_version,
         sum(card_fraud) as compromised_in_top_100
     from cards_ranked
     where card_rank <= 100
-    group by stream_day
+    group by stream_day, model_version
 
 ),
 
@@ -90,6 +96,7 @@ daily as (
 
     select
         stream_day,
+        model_version,
         count(*) as transactions_scored,
         sum(fraud_prediction) as alerts,
         sum(case when is_label_known then 1 else 0 end) as labels_known,
@@ -99,12 +106,13 @@ daily as (
         sum(case when is_label_known and fraud_prediction = 1 then 1 else 0 end)
             as alerts_judged
     from judged
-    group by stream_day
+    group by stream_day, model_version
 
 )
 
 select
     daily.stream_day,
+    daily.model_version,
     daily.transactions_scored,
     daily.alerts,
     daily.frauds_known,
@@ -125,4 +133,6 @@ select
     end as card_precision_at_100
 from daily
 left join top_cards
-    on daily.stream_day = top_cards.stream_day
+    on
+        daily.stream_day = top_cards.stream_day
+        and daily.model_version = top_cards.model_version

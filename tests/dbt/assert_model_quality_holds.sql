@@ -11,6 +11,20 @@
 
 with
 
+days as (
+
+    -- One row a day: a day two versions scored has a row for each.
+    select
+        stream_day,
+        sum(frauds_known) as frauds_known,
+        sum(frauds_caught) as frauds_caught,
+        avg(card_precision_at_100) as card_precision_at_100
+    from {{ ref('fraud_model_performance') }}
+    where label_known_share = 1
+    group by stream_day
+
+),
+
 labelled_days as (
 
     select
@@ -21,8 +35,7 @@ labelled_days as (
         row_number() over (order by stream_day) as from_first,
         row_number() over (order by stream_day desc) as from_last,
         count(*) over () as fully_labelled_days
-    from {{ ref('fraud_model_performance') }}
-    where label_known_share = 1
+    from days
 
 ),
 

@@ -31,6 +31,7 @@ FIGURES = (
     "test_precision_recall.png",
     "test_confusion_matrix.png",
     "live_precision_recall.png",
+    "model_performance.png",
     "freshness_latency.png",
 )
 

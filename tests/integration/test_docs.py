@@ -38,6 +38,7 @@ EXPOSURES = {
             "int_training_features",
             "cust_cc_txn_fd",
             "cust_payment_tx_fraud_predictions",
+            "fraud_model_performance",
             "stg_kinesis__transactions",
             "stg_kinesis__stream_records",
             "stg_kinesis__rejects",

@@ -149,6 +149,34 @@ def test_reports_are_validated_deduplicated_and_counted_only_within_the_delay(db
     )
 
 
+def test_a_label_reported_after_a_transaction_never_changes_its_features(dbt, kinesis_client):
+    """A fraud at terminal 5, then 8 days later a transaction there, scored. A report of the
+    fraud made after that transaction changes nothing, even when the features are rebuilt
+    from scratch; one made before it, within the delay, counts (whenever it was ingested)."""
+    put(kinesis_client, dbt.stream,
+        transaction(1, "2026-11-01 10:00:00"), transaction(2, "2026-11-09 12:00:00"))  # fmt: skip
+    scoring = ("run", "-s", "+int_scoring_features")
+
+    def risk() -> float:
+        return dbt.scalar(
+            "select terminal_id_risk_7day_window from int_scoring_features where transaction_id = 2"
+        )
+
+    assert dbt.run(*scoring).returncode == 0
+    assert risk() == 0.0
+    put(kinesis_client, feedback_stream(dbt.stream), report(1, "2026-11-10 09:00:00"))
+    assert dbt.run(*scoring).returncode == 0
+    assert risk() == 0.0
+    rebuilt = dbt.run("run", "-s", "int_scoring_features", "--full-refresh")
+    assert rebuilt.returncode == 0, rebuilt.output[-3000:]
+    assert risk() == 0.0
+
+    put(kinesis_client, feedback_stream(dbt.stream), report(1, "2026-11-05 09:00:00"))
+    assert dbt.run(*scoring).returncode == 0
+    assert dbt.run("run", "-s", "int_scoring_features", "--full-refresh").returncode == 0
+    assert risk() == 1.0
+
+
 def performance_days(dbt: LocalDbt, newest_recall: float) -> None:
     """fraud_model_performance as 14 fully labelled days: the first week catches 8 frauds of
     10 a day, the newest ``newest_recall`` of them; card precision@100 0.3 throughout."""
@@ -158,7 +186,8 @@ def performance_days(dbt: LocalDbt, newest_recall: float) -> None:
     with duckdb.connect(str(dbt.database)) as connection:
         connection.execute(
             "create or replace table fraud_model_performance as select"
-            " date '2026-11-01' + cast(day as integer) as stream_day, 1000 as transactions_scored,"
+            " date '2026-11-01' + cast(day as integer) as stream_day, 1 as model_version,"
+            " 1000 as transactions_scored,"
             " 10 as alerts, 10 as frauds_known,"
             f" case when day < 7 then 8 else {caught} end as frauds_caught,"
             " 1.0 as label_known_share, 0.8 as alert_precision, 0.8 as recall,"

@@ -209,3 +209,27 @@ def test_backoff_is_capped_jittered_and_grows():
     ceilings = [min(0.5, 0.1 * 2**i) for i in range(5)]
     assert all(0 <= d <= c for d, c in zip(delays, ceilings, strict=True))
     assert len(set(delays)) == 5  # jittered, not fixed
+
+
+def test_a_paced_publisher_held_up_goes_on_at_its_rate_without_a_burst(kinesis_client, stream_name):
+    """300 records at 100/s, held up for 10 s after the 50th (a paused process, an outage):
+    the 250 after it still take about 2.5 s less the second it may catch up."""
+    now = [0.0]
+    taken_at: list[float] = []
+
+    def records():
+        for i, record in enumerate(make_records(300, keys=300)):
+            if i == 50:
+                now[0] += 10.0  # the stall
+            taken_at.append(now[0])
+            yield record
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    publisher = Publisher(kinesis_client, stream_name, sleep=sleep, clock=lambda: now[0])
+    assert publisher.publish(records(), rate=100).sent == 300
+    assert taken_at[49] == pytest.approx(0.5, abs=0.1)  # paced before the stall
+    # After it: at most a second's catching up, and the last batch (0.1 s of records) is
+    # taken when due, not when sent. Sent at once, the 250 would take no time at all.
+    assert taken_at[-1] - taken_at[50] >= 2.5 - 1.0 - 0.1 - 0.1

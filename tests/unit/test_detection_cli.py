@@ -21,6 +21,8 @@ def one_line_error(capsys) -> str:
         (["alerts", "--vars", "[1, 2]"], "not a JSON object"),
         (["detect", "--interval", "0"], "must be a positive number"),
         (["demo", "--rate", "-5"], "must be a positive number"),
+        (["detect", "--retrain-every", "0"], "must be a positive number"),
+        (["detect", "--retrain-every", "7"], "--retrain-every needs the var training_days"),
     ],
 )
 def test_detect_alerts_and_demo_reject_bad_arguments_in_one_line(argv, message, capsys):

@@ -86,7 +86,8 @@ where model_name = '{{ model_name }}' and version = {{ version }}
 
 
 {#- The functions that score with the model's serving version, as SQL names: {'function',
-    'probabilities'} (probabilities is none where the model has no such function). -#}
+    'probabilities'} (probabilities is none where the model has no such function), and
+    'version', SQL for that version's number. -#}
 {% macro ml_model_serving_functions(model_name, function) %}
     {{ return(adapter.dispatch('ml_model_serving_functions', 'fraud_detection')(model_name, function)) }}
 {% endmacro %}
@@ -97,6 +98,7 @@ where model_name = '{{ model_name }}' and version = {{ version }}
     {{ return({
         'function': function,
         'probabilities': function ~ '_probabilities' if var('model_auto', true) else none,
+        'version': "(select cast(json_extract_string(fraud_model_info('" ~ model_name ~ "'), '$.version') as integer))",
     }) }}
 {% endmacro %}
 
@@ -111,7 +113,8 @@ where model_name = '{{ model_name }}' and version = {{ version }}
     {%- if not execute or var('offline_compile', false) -%}
         {#- Parsing, or an offline compile: the first version's names, no warehouse asked. -#}
         {{ return({'function': target.schema ~ '.' ~ function ~ '_v1',
-                   'probabilities': target.schema ~ '.' ~ function ~ '_v1_probabilities'}) }}
+                   'probabilities': target.schema ~ '.' ~ function ~ '_v1_probabilities',
+                   'version': 1}) }}
     {%- endif -%}
     {%- set schema = model_relation.schema -%}
     {%- set serving = ml_model_versions(ml_model_versions_relation(ref(model_name)), model_name)
@@ -126,5 +129,6 @@ where model_name = '{{ model_name }}' and version = {{ version }}
     {{ return({
         'function': schema ~ '.' ~ version.function,
         'probabilities': schema ~ '.' ~ version.function ~ '_probabilities' if version.is_auto else none,
+        'version': version.version,
     }) }}
 {% endmacro %}
