@@ -5,7 +5,8 @@ Tests are laid out by kind, and each folder marks its tests with its kind, so th
 - unit/: pure Python and files, no server;
 - integration/: real DuckDB, dbt and kinesalite;
 - redshift/: the redshift target's code path (offline compiles and the rehearsal);
-- e2e/: whole commands as a user runs them (the demo, the docs site in a browser).
+- e2e/: whole commands as a user runs them (the demo, a replayed month through the refresh
+  loop, the docs site in a browser).
 
 The suite runs on every core (pytest-xdist, ``--dist loadgroup``). A test that uses a
 module-scoped fixture (a built world, a trained model, the rehearsal's deployment) joins its

@@ -1,6 +1,7 @@
-"""A month of streaming on a small world, as the detect loop runs it (#22): 35 days replayed
-with each fraud reported 7 days later, the refresh loop scoring cycle after cycle and
-retraining the model every 7 stream days through the gate."""
+"""A month of streaming on a small world, end to end (#22): 35 days replayed by the producer
+with each fraud reported 7 days later, the refresh loop (as `detect --retrain-every 7` runs
+it) scoring cycle after cycle and retraining the model every 7 stream days through the gate.
+About 45 s: an end-to-end test, outside the inner loop."""
 
 from __future__ import annotations
 
