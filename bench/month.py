@@ -38,6 +38,7 @@ from fraud_detection.learner.evaluation import card_precision_at_k, quality
 from fraud_detection.refresh.loop import Retraining, run_loop
 from fraud_detection.testing.dbt import LocalDbt, environment
 from fraud_detection.testing.kinesis import feedback_stream, fresh_streams
+from fraud_detection.testing.loop import once_published
 from producer.cli import main as producer
 from producer.kinesis import make_client
 from producer.local_kinesis import LocalKinesis
@@ -106,14 +107,7 @@ def arm(
         shutil.copytree(Path(dbt.env["FRAUD_MODELS_DIR"]), dbt.folder / "models")
         dbt.env["FRAUD_MODELS_DIR"] = str(dbt.folder / "models")
     publishing = subprocess.Popen(replay, stdout=subprocess.DEVNULL, env=dbt.env)
-    last = []
-
-    def done() -> bool:  # one more cycle after the producer is done
-        if last:
-            return True
-        if publishing.poll() is not None:
-            last.append(True)
-        return False
+    done = once_published(publishing)
 
     vars = {
         "stream_name": dbt.stream,

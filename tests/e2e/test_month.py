@@ -20,6 +20,7 @@ from fraud_detection.defaults import MODEL_INPUTS, MODEL_NAME
 from fraud_detection.refresh.loop import Retraining, run_loop
 from fraud_detection.testing.dbt import LocalDbt, environment
 from fraud_detection.testing.kinesis import feedback_stream, fresh_streams
+from fraud_detection.testing.loop import once_published
 from producer.cli import main as producer
 from producer.kinesis import make_client
 
@@ -47,14 +48,7 @@ def test_a_replayed_month_is_scored_once_retrained_weekly_and_stays_sharp(tmp_pa
         "--no-progress", "--feedback-stream", feedback_stream(stream), "--feedback-delay", "7",
     ]  # fmt: skip
     publishing = subprocess.Popen(replay, stdout=subprocess.DEVNULL, env=dbt.env)
-    last: list[bool] = []
-
-    def done() -> bool:  # one more cycle once the month is published
-        if last:
-            return True
-        if publishing.poll() is not None:
-            last.append(True)
-        return False
+    done = once_published(publishing)
 
     lines: list[str] = []
     retraining = Retraining(7, MODEL_NAME)
