@@ -49,7 +49,7 @@ def versions(dbt: LocalDbt) -> pd.DataFrame:
     return pd.DataFrame(dbt.query(VERSIONS), columns=columns).set_index("version")
 
 
-def test_the_gate_refuses_a_worse_version_and_serves_a_better_one(dbt):
+def test_the_gate_refuses_a_worse_version_and_serves_one_not_worse(dbt):
     newest = pd.Timestamp(dbt.scalar("select max(tx_datetime) from int_training_features"))
     gate_start = newest.floor("D") - pd.Timedelta(days=6)
 
