@@ -83,7 +83,7 @@ class Retraining:
         self.last_clock = clock
         self.retrainings += 1
         newest = self.newest_version(dbt)
-        if newest is None or newest == before:
+        if newest is None or (before is not None and newest["version"] == before["version"]):
             log(f"stream time {clock:%Y-%m-%d %H:%M}: the model is current, nothing retrained")
         else:
             log(

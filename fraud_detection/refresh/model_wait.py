@@ -102,7 +102,8 @@ def apply_gate(
     rows = {
         row["status"] if row["version"] != version else "new": row
         for row in dbt.query(
-            "select version, status, function_name, is_auto, gate_start, gate_end, created_at"
+            "select version, status, function_name, is_auto, training_end, gate_start, gate_end,"
+            " created_at"
             f" from {versions} where model_name = '{model}'"
             f" and (version = {version} or status = 'serving')"
         )
@@ -130,9 +131,9 @@ def apply_gate(
         if serving is None
         else (
             int(serving["version"]),
-            # A version held out its own gate week, trained before it; one trained ungated,
-            # on whatever was labelled when it was created.
-            str(serving["gate_start"] or serving["created_at"]),
+            # The newest transaction it trained on (a version recorded before the windows
+            # were kept: the time it was created, an upper bound).
+            str(serving["training_end"] or serving["created_at"]),
             gate["serving"].astype(float).to_numpy(),
         ),
         float(tolerance["tolerance"]),
