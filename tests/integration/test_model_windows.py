@@ -4,15 +4,11 @@ model in place keeps serving."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from fraud_detection.defaults import FUNCTION_NAME, MODEL_INPUTS
 from fraud_detection.testing.dbt import LocalDbt
-from fraud_detection.testing.kinesis import fresh_streams
-from producer.cli import main as producer
-from producer.kinesis import make_client
+from fraud_detection.testing.worlds import world_ready_to_train
 
 START = "2024-01-01"
 INPUTS = ", ".join(MODEL_INPUTS)
@@ -20,16 +16,10 @@ INPUTS = ", ".join(MODEL_INPUTS)
 
 @pytest.fixture(scope="module")
 def dbt(tmp_path_factory, kinesalite) -> LocalDbt:
-    folder = tmp_path_factory.mktemp("windows")
     world = ["--customers", "300", "--terminals", "600", "--days", "40", "--seed", "4"]
-    generate = ["generate", *world, "--start-date", START, "--out", str(folder / "world")]
-    assert producer(generate) == 0
-    stream = fresh_streams(make_client(kinesalite.endpoint_url), f"windows-{uuid.uuid4().hex[:8]}")
-    runner = LocalDbt(folder, kinesalite.endpoint_url, stream)  # an empty stream
-    runner.build_training_features(
-        folder / "world" / "cust_payment_tx_history.parquet", folder / "models"
+    return world_ready_to_train(
+        tmp_path_factory.mktemp("windows"), kinesalite.endpoint_url, world, START
     )
-    return runner
 
 
 def train(dbt: LocalDbt, start: str, end: str):

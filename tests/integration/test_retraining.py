@@ -4,15 +4,11 @@ serving one; every decision is a row of dbt_ml_model_versions, in the warehouse.
 
 from __future__ import annotations
 
-import uuid
-
 import pandas as pd
 import pytest
 
 from fraud_detection.testing.dbt import LocalDbt
-from fraud_detection.testing.kinesis import fresh_streams
-from producer.cli import main as producer
-from producer.kinesis import make_client
+from fraud_detection.testing.worlds import world_ready_to_train
 
 START = "2024-01-01"
 MODEL = "cust_cc_txn_fd"
@@ -25,16 +21,10 @@ VERSIONS = (
 
 @pytest.fixture(scope="module")
 def dbt(tmp_path_factory, kinesalite) -> LocalDbt:
-    folder = tmp_path_factory.mktemp("retraining")
     world = ["--customers", "300", "--terminals", "600", "--days", "60", "--seed", "6"]
-    generate = ["generate", *world, "--start-date", START, "--out", str(folder / "world")]
-    assert producer(generate) == 0
-    stream = fresh_streams(make_client(kinesalite.endpoint_url), f"retrain-{uuid.uuid4().hex[:8]}")
-    runner = LocalDbt(folder, kinesalite.endpoint_url, stream)  # an empty stream
-    runner.build_training_features(
-        folder / "world" / "cust_payment_tx_history.parquet", folder / "models"
+    return world_ready_to_train(
+        tmp_path_factory.mktemp("retraining"), kinesalite.endpoint_url, world, START
     )
-    return runner
 
 
 def retrain(dbt: LocalDbt, days: int, tolerance: float = 0.02):
