@@ -104,6 +104,12 @@ def kinesalite(tmp_path_factory) -> LocalKinesis:
 
 @pytest.fixture
 def kinesis_client(kinesalite):
+    if kinesalite.process.poll() is not None:  # say why, rather than "connection refused"
+        tail = kinesalite.log_path.read_text(errors="replace").strip().splitlines()[-20:]
+        pytest.fail(
+            f"the session's kinesalite exited with code {kinesalite.process.returncode}:\n"
+            + "\n".join(tail)
+        )
     return make_client(kinesalite.endpoint_url)
 
 
