@@ -199,6 +199,31 @@ class LocalDbt:
     def run(self, *args: str, vars: str | None = None) -> DbtResult:
         return invoke(self.command(*args, vars=vars)[1:], self.env, self.folder)
 
+    def killed_when_logged(self, text: str, *args: str, vars: str | None = None) -> str:
+        """Run a dbt process and SIGKILL it the moment its debug log (which prints each SQL
+        statement before running it) shows ``text``; the output up to then. A kill at a point
+        the log names, not after a guessed sleep, so a test needs only enough records for that
+        statement to outlast the kill's few milliseconds."""
+        import signal
+        import subprocess
+
+        process = subprocess.Popen(
+            [*self.command(*args, vars=vars), "--log-level", "debug"],
+            env=self.env, cwd=str(self.folder),
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if text in line:
+                process.send_signal(signal.SIGKILL)
+                break
+        process.wait(timeout=60)
+        output = "".join(lines)
+        if process.returncode != -signal.SIGKILL:
+            raise AssertionError(f"dbt ended before logging {text!r}:\n{output[-3000:]}")
+        return output
+
     def empty_history(self) -> Path:
         """A labelled history with no transaction, for tests that stream only: one file beside
         the test folders, the same in the vars of every test on this worker."""

@@ -158,6 +158,7 @@ def test_predictions_on_the_stream(dbt):
         "--exclude",
         "int_training_features",
         "cust_cc_txn_fd",
+        "cust_cc_txn_fd_plus",  # a second model, trained in test_model_plus
         vars=dbt.history_vars,
     )
     assert built.returncode == 0, built.output[-3000:]
