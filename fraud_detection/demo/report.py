@@ -23,6 +23,7 @@ import pandas as pd
 
 from fraud_detection.defaults import MODEL_INPUTS, MODEL_NAME
 from fraud_detection.learner.store import ModelStore
+from fraud_detection.learner.training import prior_corrected
 
 LABEL_DELAY_DAYS = 7
 
@@ -146,7 +147,10 @@ def test_period_scores(connection, models_dir: Path) -> tuple[pd.DataFrame, obje
         [test_start.to_pydatetime()],
     ).df()
     scores = (
-        model.predict_proba(frame[list(MODEL_INPUTS)].to_numpy(np.float64))[:, 1]
+        prior_corrected(
+            model.predict_proba(frame[list(MODEL_INPUTS)].to_numpy(np.float64))[:, 1],
+            info.genuine_sample_rate,
+        )
         if len(frame)
         else np.array([])
     )

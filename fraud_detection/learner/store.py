@@ -42,6 +42,7 @@ class ModelInfo:
     validation_scheme: str = ""  # how the candidates were validated (learner.validation)
     candidates: list[dict] = field(default_factory=list)
     gate: dict = field(default_factory=dict)  # the gate's decision (learner.gate.GateDecision)
+    genuine_sample_rate: float = 1.0  # the share of genuine rows trained on (MAX_CELLS)
 
 
 class ModelStore:

@@ -38,6 +38,10 @@ class TrainingOptions:
     min_days_for_time_split: float = 28.0  # shorter windows are validated on stratified folds
     max_runtime_seconds: float = 600.0
     seed: int = 0
+    # The share of genuine rows the training set kept (every fraud kept) to fit Redshift ML's
+    # MAX_CELLS (ml_model_training_sample): validation weighs each genuine row by its inverse,
+    # so the threshold is tuned for the true base rate.
+    genuine_sample_rate: float = 1.0
 
     def __post_init__(self) -> None:
         if self.objective.upper() not in OBJECTIVES:
@@ -47,6 +51,8 @@ class TrainingOptions:
             raise ValueError(f"unknown learner(s): {', '.join(sorted(unknown))}")
         if not 0 < self.validation_share < 1:
             raise ValueError("validation_share must be between 0 and 1")
+        if not 0 < self.genuine_sample_rate <= 1:
+            raise ValueError("genuine_sample_rate must be above 0 and at most 1")
         if self.model_type is not None and self.model_type.lower() not in LEARNERS_BY_MODEL_TYPE:
             raise ValueError(
                 f"model_type {self.model_type} has no local counterpart "
@@ -70,7 +76,14 @@ def make_learner(name: str, seed: int):
     on the benchmark's test week (08-08 to 08-14): against the former 0.1 without
     subsampling, the mean of the two weeks rose on all three measures, with the 15 inputs
     (AUC 0.869 -> 0.871, AP 0.642 -> 0.649, CP@100 0.296 -> 0.300) and with the second
-    model's (0.869 -> 0.872, 0.667 -> 0.682, 0.300 -> 0.301); XGBoost fitted on the 7 days."""
+    model's (0.869 -> 0.872, 0.667 -> 0.682, 0.300 -> 0.301); XGBoost fitted on the 7 days.
+
+    4,096 histogram bins, not XGBoost's 256: ``hist`` only splits at the edges of quantile
+    bins, and with 256 the default world's training months have no edge between 195.96 and
+    the largest amount, so the amount rule (every transaction over 220 a fraud, 0.19% of
+    rows) could not be learnt: 77% of the test period's such frauds were flagged, and those
+    missed were just over 220, with probabilities of 0.16 to 0.30. With 4,096 bins: 99.9%,
+    precision at the tuned threshold 0.892 -> 0.922, the same training time (bench model)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -86,6 +99,7 @@ def make_learner(name: str, seed: int):
             min_child_weight=5,
             reg_lambda=1.0,
             tree_method="hist",
+            max_bin=4096,
             random_state=seed,
         )
     return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000, C=1.0))
@@ -99,24 +113,37 @@ def for_serving(model):
     return model
 
 
-def best_f1_threshold(labels: np.ndarray, scores: np.ndarray) -> tuple[float, float]:
-    """(threshold, F1) maximising F1 when predicting fraud for scores >= threshold."""
+def prior_corrected(probability, genuine_sample_rate: float):
+    """The probability of fraud at the true base rate, from a model trained on every fraud and
+    a share ``genuine_sample_rate`` of the genuine rows (its odds are 1 / rate too high). The
+    SQL of the same correction is the macro fraud_probability's."""
+    odds_scaled = probability * genuine_sample_rate
+    return odds_scaled / (odds_scaled + 1 - probability)
+
+
+def best_f1_threshold(
+    labels: np.ndarray, scores: np.ndarray, weights: np.ndarray | None = None
+) -> tuple[float, float]:
+    """(threshold, F1) maximising F1 when predicting fraud for scores >= threshold, each row
+    counted ``weights`` times (default once)."""
     from sklearn.metrics import precision_recall_curve
 
-    precision, recall, thresholds = precision_recall_curve(labels, scores)
+    precision, recall, thresholds = precision_recall_curve(labels, scores, sample_weight=weights)
     f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall + 1e-300), 0)
     best = int(np.argmax(f1[:-1])) if len(thresholds) else 0
     return (float(thresholds[best]) if len(thresholds) else 0.5), float(f1[best])
 
 
-def objective_value(objective: str, labels: np.ndarray, scores: np.ndarray) -> float:
+def objective_value(
+    objective: str, labels: np.ndarray, scores: np.ndarray, weights: np.ndarray | None = None
+) -> float:
     from sklearn.metrics import average_precision_score, roc_auc_score
 
     if objective == "AUC":
-        return float(roc_auc_score(labels, scores))
+        return float(roc_auc_score(labels, scores, sample_weight=weights))
     if objective == "AP":
-        return float(average_precision_score(labels, scores))
-    return best_f1_threshold(labels, scores)[1]
+        return float(average_precision_score(labels, scores, sample_weight=weights))
+    return best_f1_threshold(labels, scores, weights)[1]
 
 
 def _validate(name: str, options, features, labels, plan, objective: str) -> dict:
@@ -131,14 +158,16 @@ def _validate(name: str, options, features, labels, plan, objective: str) -> dic
         scores[validate] = learner.predict_proba(features[validate])[:, 1]
         validated |= validate
     labels, scores = labels[validated], scores[validated]
-    threshold, f1 = best_f1_threshold(labels, scores)
+    # A sampled genuine row stands for 1 / rate of them: measured as on the unsampled data.
+    weights = np.where(labels == 1, 1.0, 1.0 / options.genuine_sample_rate)
+    threshold, f1 = best_f1_threshold(labels, scores, weights)
     return {
         "learner": name,
-        "objective_value": objective_value(objective, labels, scores),
+        "objective_value": objective_value(objective, labels, scores, weights),
         "f1": f1,
         "threshold": threshold,
-        "auc": float(roc_auc_score(labels, scores)),
-        "average_precision": float(average_precision_score(labels, scores)),
+        "auc": float(roc_auc_score(labels, scores, sample_weight=weights)),
+        "average_precision": float(average_precision_score(labels, scores, sample_weight=weights)),
     }
 
 
@@ -184,7 +213,8 @@ def train(
         validation_objective_value=chosen.get("objective_value"),
         validation_auc=chosen.get("auc"),
         validation_average_precision=chosen.get("average_precision"),
-        threshold=chosen["threshold"],
+        # On the scale the SQL serves, the true base rate's (prior_corrected).
+        threshold=float(prior_corrected(chosen["threshold"], options.genuine_sample_rate)),
         training_start=str(times.min()),
         training_end=str(times.max()),
         training_rows=len(frame),
@@ -195,5 +225,6 @@ def train(
         created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         validation_scheme=plan.scheme,
         candidates=candidates,
+        genuine_sample_rate=options.genuine_sample_rate,
     )
     return model, info

@@ -3,10 +3,12 @@
 The contract with the ml_model materialization (macros/materializations/ml_model/duckdb.sql)
 is this module's names, a test checks the Jinja against them:
 - for each model, ``<function>(<inputs>)`` returns 0/1 and ``<function>_probabilities(<inputs>)``
-  what Redshift ML's probability function returns: the probabilities of the labels '1' and
-  '0' with the labels, highest first (a STRUCT of two lists, for Redshift's SUPER), from the
-  current artifact of the model (fraud_detection.learner.store); the models, functions and
-  inputs are dbt_project.yml's vars ``fraud_model`` and ``fraud_model_plus``
+  what Redshift ML's probability function returns (as there, on the scale of the rows it
+  trained on: fraud_probability corrects it for a sample of the genuine rows): the
+  probabilities of the labels '1' and '0' with the labels, highest first (a STRUCT of two
+  lists, for Redshift's SUPER), from the current artifact of the model
+  (fraud_detection.learner.store); the models, functions and inputs are dbt_project.yml's
+  vars ``fraud_model`` and ``fraud_model_plus``
   (fraud_detection.defaults.MODEL_FUNCTIONS), each model's artifacts its own;
   a row with any input NULL (or NaN) gets NULL from both, as SQL functions answer NULL input:
   no verdict, so no alert (fraud_alerts keeps ``fraud_prediction = 1``), instead of the one
@@ -38,7 +40,7 @@ from duckdb import DuckDBPyConnection
 from fraud_detection.defaults import MODEL_FUNCTIONS, MODELS_DIR
 from fraud_detection.learner.gate import decide
 from fraud_detection.learner.store import ModelInfo, ModelStore
-from fraud_detection.learner.training import TrainingOptions, for_serving, train
+from fraud_detection.learner.training import TrainingOptions, for_serving, prior_corrected, train
 from fraud_detection.plugins import register
 
 TRAIN_FUNCTION = "fraud_model_train"
@@ -130,11 +132,12 @@ class FraudModelFunctions:
         )
 
     def predictions(self, *columns: pa.Array) -> pa.Array:
-        """1 where the probability reaches the model's threshold, else 0; NULL where an input
-        is NULL."""
+        """1 where the probability, corrected for the genuine rows' sample (the model's
+        threshold is on that scale), reaches the model's threshold, else 0; NULL where an
+        input is NULL."""
         _, info = self._model()
         result = self.probabilities(*columns)
-        fraud = result.to_numpy(zero_copy_only=False)
+        fraud = prior_corrected(result.to_numpy(zero_copy_only=False), info.genuine_sample_rate)
         unknown = result.is_null().to_numpy(zero_copy_only=False)
         return pa.array((fraud >= info.threshold).astype(np.int32), pa.int32(), mask=unknown)
 

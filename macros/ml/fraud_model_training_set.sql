@@ -88,6 +88,7 @@ select * from training_window
         'function': function,
         'target': 'tx_fraud',
         'time_column': 'tx_datetime',
+        'id_column': 'transaction_id',
         'features': inputs,
         'auto': var('model_auto', true),
         'model_type': var('model_type', none),

@@ -2,12 +2,48 @@
     <function>_probabilities returned for the row: {"probabilities": [...], "labels": [...]},
     both sorted by probability, highest first, so the label 1 may come first or second.
     https://docs.aws.amazon.com/redshift/latest/dg/getting-started-machine-learning.html#probability_metrics
-    Null when the model has no probability function (AUTO OFF): pass none. -#}
-{% macro fraud_probability(probabilities) %}
+    Null when the model has no probability function (AUTO OFF): pass none.
+    genuine_sample_rate (SQL, or a number): the share of genuine rows the model trained on
+    (ml_model_training_sample). A model trained on every fraud and a share r of the genuine
+    rows sees the odds of fraud multiplied by 1 / r; the prior correction p r / (p r + 1 - p)
+    gives back the probability at the true base rate. -#}
+{% macro fraud_probability(probabilities, genuine_sample_rate=1) %}
     {%- if probabilities is none -%}
         {{ return('cast(null as ' ~ dbt.type_float() ~ ')') }}
     {%- endif -%}
-    {{ return(adapter.dispatch('fraud_probability', 'fraud_detection')(probabilities)) }}
+    {%- set probability = adapter.dispatch('fraud_probability', 'fraud_detection')(probabilities) -%}
+    {%- if genuine_sample_rate is number and genuine_sample_rate == 1 -%}
+        {{ return(probability) }}
+    {%- endif -%}
+    {%- set rate = 'coalesce(' ~ genuine_sample_rate ~ ', 1.0)' -%}
+    {{ return('(' ~ probability ~ ') * ' ~ rate ~ ' / ((' ~ probability ~ ') * ' ~ rate
+        ~ ' + 1 - (' ~ probability ~ '))') }}
+{% endmacro %}
+
+
+{#- fraud_prediction: 1 for a fraud, from the model function's label (label, SQL) or the
+    corrected probability (probability, SQL). Locally the function's threshold was tuned
+    for the true base rate (training weighs each sampled genuine row by 1 / rate): its label
+    stands. -#}
+{% macro fraud_prediction(label, probability, genuine_sample_rate=1) %}
+    {{ return(adapter.dispatch('fraud_prediction', 'fraud_detection')(label, probability, genuine_sample_rate)) }}
+{% endmacro %}
+
+{#- DuckDB and others: the function's label (its threshold tuned for the true base rate). -#}
+{% macro default__fraud_prediction(label, probability, genuine_sample_rate) %}
+    {{ return(label) }}
+{% endmacro %}
+
+{#- Redshift: the function's label is the likelier class on the data the model trained on
+    (the first of its _probabilities' labels, highest first). Trained on a sample of the
+    genuine rows, that favours fraud by 1 / rate: the label is then the likelier class at the
+    true base rate, the corrected probability at 0.5. AUTO OFF has no probabilities: its
+    label stands. -#}
+{% macro redshift__fraud_prediction(label, probability, genuine_sample_rate) %}
+    {%- if probability is none or (genuine_sample_rate is number and genuine_sample_rate >= 1) -%}
+        {{ return(label) }}
+    {%- endif -%}
+    {{ return('case when ' ~ probability ~ ' >= 0.5 then 1 else 0 end') }}
 {% endmacro %}
 
 {#- Raises a compiler error on adapters other than Redshift and DuckDB. -#}

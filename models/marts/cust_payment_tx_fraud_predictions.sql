@@ -14,7 +14,9 @@
 
 -- Every scored stream transaction with the fraud model's verdict (the walkthrough's view of
 -- that name): when it arrived, its ids and amount, who to call, the fraud probability and
--- fraud_prediction (1 when the probability reaches the model's tuned threshold), and the
+-- fraud_prediction (1 when the probability reaches the model's tuned threshold; the
+-- probability is corrected back to the true base rate when the model trained on a sample of
+-- the genuine rows, to fit MAX_CELLS), and the
 -- model version that scored it (locally, the version serving when the row was added). Under AUTO
 -- OFF Redshift ML creates no probability function: fraud_probability is then null.
 -- The prediction functions come with the trained model: depends_on: {{ ref('cust_cc_txn_fd') }}
@@ -63,25 +65,39 @@ scored_by_the_model as (
 
 ),
 
+scored_with_probability as (
+
+    select
+        scored_by_the_model.*,
+        {{ fraud_probability(probabilities or none, functions['genuine_sample_rate']) }}
+            as fraud_probability
+    from scored_by_the_model
+
+),
+
 predictions as (
 
     select
-        scored_by_the_model._arrived_at as approximate_arrival_timestamp,
-        scored_by_the_model.transaction_id,
-        scored_by_the_model.tx_datetime,
-        scored_by_the_model.customer_id,
-        scored_by_the_model.terminal_id,
-        scored_by_the_model.tx_amount,
+        scored_with_probability._arrived_at as approximate_arrival_timestamp,
+        scored_with_probability.transaction_id,
+        scored_with_probability.tx_datetime,
+        scored_with_probability.customer_id,
+        scored_with_probability.terminal_id,
+        scored_with_probability.tx_amount,
         customers.full_name,
         customers.email_address,
         customers.phone_number,
-        {{ fraud_probability(probabilities or none) }} as fraud_probability,
-        scored_by_the_model.fraud_prediction,
+        scored_with_probability.fraud_probability,
+        {{ fraud_prediction(
+            'scored_with_probability.fraud_prediction',
+            'scored_with_probability.fraud_probability' if probabilities else none,
+            functions['genuine_sample_rate'],
+        ) }} as fraud_prediction,
         {{ functions['version'] }} as model_version,
-        scored_by_the_model._refreshed_at
-    from scored_by_the_model
+        scored_with_probability._refreshed_at
+    from scored_with_probability
     left join customers
-        on scored_by_the_model.customer_id = customers.customer_id
+        on scored_with_probability.customer_id = customers.customer_id
 
 )
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from fraud_detection.dbt_session import DbtSession
 from fraud_detection.defaults import MODEL_INPUTS, MODEL_NAME
+from fraud_detection.learner.training import prior_corrected
 from fraud_detection.refresh.loop import Retraining, run_loop
 from fraud_detection.testing.dbt import LocalDbt, environment
 from fraud_detection.testing.kinesis import feedback_stream, fresh_streams
@@ -115,6 +116,10 @@ def oracle_predictions(dbt: LocalDbt, full: pd.DataFrame) -> pd.DataFrame:
     first = dbt.folder / "models" / MODEL_NAME / "v1"
     with (first / "model.pkl").open("rb") as file:
         model = pickle.load(file)
-    threshold = json.loads((first / "metadata.json").read_text())["threshold"]
-    scores = model.predict_proba(features[inputs].to_numpy(float))[:, 1]
+    info = json.loads((first / "metadata.json").read_text())
+    scores = prior_corrected(
+        model.predict_proba(features[inputs].to_numpy(float))[:, 1],
+        info.get("genuine_sample_rate", 1.0),
+    )
+    threshold = info["threshold"]
     return features[["TRANSACTION_ID"]].assign(prediction=(scores >= threshold).astype(int))

@@ -3,6 +3,7 @@ only when something changed; and its Redshift statements, rendered offline and c
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 
@@ -10,6 +11,7 @@ import pandas as pd
 import pytest
 
 from fraud_detection.defaults import MODEL_INPUTS
+from fraud_detection.learner.training import prior_corrected
 from fraud_detection.testing.dbt import LocalDbt
 from fraud_detection.testing.kinesis import fresh_streams
 from producer.cli import main as producer
@@ -17,6 +19,7 @@ from producer.kinesis import make_client
 
 START = "2024-01-01"
 INPUTS = ", ".join(MODEL_INPUTS)
+SCORING_INPUTS = ", ".join(f"scoring.{column}" for column in MODEL_INPUTS)
 
 
 @pytest.fixture(scope="module")
@@ -171,3 +174,56 @@ def test_predictions_on_the_stream(dbt):
     assert all(
         0 <= p <= 1 and f == int(p >= threshold) and name and email for p, f, name, email in rows
     )
+
+
+def test_over_max_cells_every_fraud_and_a_seeded_sample_train_and_probabilities_are_corrected(
+    dbt,
+):
+    total, frauds = dbt.query("select count(*), sum(tx_fraud) from int_training_features")[0]
+    columns = len(MODEL_INPUTS) + 1
+    max_cells = (total // 4) * columns  # room for about a quarter of the rows
+    vars = dbt.history_vars + f", model_max_cells: {max_cells}"
+    sampled = dbt.run("run", "-s", "cust_cc_txn_fd", vars=vars)
+    assert sampled.returncode == 0, sampled.output[-3000:]
+    [(rows, kept_frauds, threshold)] = dbt.query(
+        "select training_rows, training_frauds, threshold from cust_cc_txn_fd"
+    )
+    [(rate,)] = dbt.query(
+        "select genuine_sample_rate from dbt_ml_model_versions where status = 'serving'"
+    )
+    assert kept_frauds == frauds  # every fraud, so the rare class is not thinned
+    assert rows * columns <= 0.98 * max_cells and rows > 0.9 * 0.98 * max_cells / columns
+    assert rate == pytest.approx((0.98 * max_cells // columns - frauds) / (total - frauds))
+    # The kept genuine rows are those under the MD5 threshold, the same string on Redshift.
+    threshold_hex = f"{int(rate * 2**32):08x}"
+    ids = [row[0] for row in dbt.query("select transaction_id from int_training_features "
+                                       "where tx_fraud = 0 order by transaction_id")]  # fmt: skip
+    expected = sum(hashlib.md5(f"0:{i}".encode()).hexdigest()[:8] < threshold_hex for i in ids)
+    assert rows - frauds == expected
+
+    # Served, the probability is corrected back to the true base rate, and the label is that
+    # probability at the model's threshold, both on the true scale.
+    published = producer([
+        "stream", "--stream", dbt.stream, "--endpoint-url", dbt.env["KINESIS_ENDPOINT_URL"],
+        "--customers", "400", "--terminals", "800", "--seed", "10", "--start-date", START,
+        "--rate", "5000", "--count", "400", "--labels-out", str(dbt.database.parent / "more.csv"),
+    ])  # fmt: skip
+    assert published == 0
+    built = dbt.run("run", "-s", "+cust_payment_tx_fraud_predictions", "--exclude",
+                    "int_training_features", "cust_cc_txn_fd", "cust_cc_txn_fd_plus", vars=vars)  # fmt: skip
+    assert built.returncode == 0, built.output[-3000:]
+    with dbt.model_connection() as connection:
+        served = connection.execute(f"""
+            select
+                predictions.fraud_probability,
+                predictions.fraud_prediction,
+                fn_customer_cc_fd_probabilities({SCORING_INPUTS}) as metrics
+            from cust_payment_tx_fraud_predictions as predictions
+            inner join int_scoring_features as scoring using (transaction_id)
+            where predictions.model_version = (select model_version from cust_cc_txn_fd)
+        """).fetchall()
+    assert len(served) == 400
+    for probability, prediction, metrics in served:
+        raw = dict(zip(metrics["labels"], metrics["probabilities"], strict=True))["1"]
+        assert probability == pytest.approx(prior_corrected(raw, rate))
+        assert prediction == int(probability >= threshold - 1e-12)

@@ -9,6 +9,7 @@ in this order and share the warehouse.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import shutil
 import subprocess
@@ -18,7 +19,9 @@ import uuid
 
 import pytest
 
+from fraud_detection.defaults import MODEL_INPUTS
 from fraud_detection.learner.store import ModelStore
+from fraud_detection.learner.training import prior_corrected
 from fraud_detection.testing.dbt import LocalDbt
 from fraud_detection.testing.kinesis import feedback_stream, fresh_streams
 from producer.kinesis import make_client
@@ -26,6 +29,7 @@ from tests.redshift.rehearsal import Rehearsal, missing_requirements
 from tests.redshift.rehearsal.deployment import DAYS, SCHEMA, WORLD, Deployment, ok
 
 pytestmark = pytest.mark.rehearsal
+SCORING_INPUTS = ", ".join(f"scoring.{column}" for column in MODEL_INPUTS)
 
 
 @pytest.fixture(scope="module")
@@ -307,3 +311,58 @@ def test_a_retrain_on_a_sliding_window_serves_only_through_the_gate(deployment):
     # The same data again: nothing retrained, whatever the gate decided.
     again = ok(deployment.dbt("run", "-s", "cust_cc_txn_fd", **window))
     assert "the model is current" in again and deployment.versions()[-1][0] == new
+
+
+def test_over_max_cells_create_model_trains_on_every_fraud_and_the_local_sample(deployment):
+    """Last too. A budget of every fraud and half the genuine rows: CREATE MODEL's FROM keeps
+    every fraud and the genuine rows of the MD5 rule, the rows the local target keeps; the
+    rate is recorded with the version, and the predictions correct the probabilities back to
+    the true base rate, with the label the corrected probability at 0.5."""
+    rows, frauds = deployment.query(
+        f"select count(*), sum(tx_fraud) from {SCHEMA}.int_training_features"
+        f" where tx_datetime < '{deployment.vars['training_end']}'"
+    )[0]
+    budget = {"model_max_cells": int((frauds + (rows - frauds) // 2) * 16 / 0.98)}
+    started = ok(deployment.dbt("run", "-s", "cust_cc_txn_fd", **budget))
+    new = deployment.versions()[-1][0]
+    assert f"training v{new} in the background" in started
+    [create] = [
+        s
+        for s in deployment.rehearsal.raw_statements
+        if f"create model {SCHEMA}.cust_cc_txn_fd_v{new}" in s
+    ]
+    assert "tx_fraud = 1 or substr(md5('0:' || cast(transaction_id as varchar)), 1, 8) <" in (
+        create
+    )
+    ok(deployment.detection("wait-model", "--poll-seconds", "1", **budget))
+    [(status, rate)] = deployment.query(
+        f"select status, genuine_sample_rate from {SCHEMA}.dbt_ml_model_versions"
+        f" where version = {new}"
+    )
+    assert status == "serving" and 0.45 < rate < 0.5
+    trained = ModelStore(deployment.rehearsal.models_dir / SCHEMA, f"cust_cc_txn_fd_v{new}")
+    info = trained.info()
+    threshold = f"{int(rate * 2**32):08x}"
+    genuine_ids = deployment.query(
+        f"select transaction_id from {SCHEMA}.int_training_features"
+        f" where tx_datetime < '{deployment.vars['training_end']}' and tx_fraud = 0"
+    )
+    kept = sum(hashlib.md5(f"0:{i}".encode()).hexdigest()[:8] < threshold for (i,) in genuine_ids)
+    assert (info.training_rows, info.training_frauds) == (frauds + kept, frauds)
+    assert info.training_rows * 16 <= 0.98 * budget["model_max_cells"]
+
+    ok(deployment.dbt("build", "-s", "cust_payment_tx_fraud_predictions", **budget))
+    served = deployment.query(f"""
+        select
+            predictions.fraud_probability,
+            predictions.fraud_prediction,
+            json_serialize({SCHEMA}.fn_customer_cc_fd_v{new}_probabilities({SCORING_INPUTS}))
+        from {SCHEMA}.cust_payment_tx_fraud_predictions as predictions
+        inner join {SCHEMA}.int_scoring_features as scoring using (transaction_id)
+    """)
+    assert served
+    for probability, prediction, metrics in served:
+        metrics = json.loads(metrics)
+        raw = dict(zip(metrics["labels"], metrics["probabilities"], strict=True))["1"]
+        assert probability == pytest.approx(prior_corrected(raw, rate))
+        assert prediction == int(probability >= 0.5)

@@ -2,9 +2,10 @@
     syntax ("follow the order of the keywords"), SETTINGS in their documented order too.
     https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_MODEL.html
     MAX_CELLS: above it (default 1,000,000 cells = rows x columns) Redshift ML trains on a
-    random sample of about MAX_CELLS / columns rows: the var model_max_cells raises it. With
-    a gate_start, the rows from then on (the gate week) are held out of training. -#}
-{% macro create_model_sql(relation, settings, sql, version, gate_start=none) -%}
+    random sample of about MAX_CELLS / columns rows: the var model_max_cells raises it, and
+    sample_condition (ml_model_training_sample's) keeps the rows within it first. With a
+    gate_start, the rows from then on (the gate week) are held out of training. -#}
+{% macro create_model_sql(relation, settings, sql, version, gate_start=none, sample_condition=none) -%}
     {%- set iam_role = "default" if settings.iam_role == "default" else "'" ~ settings.iam_role ~ "'" -%}
 create model {{ relation.schema }}.{{ relation.identifier }}_v{{ version }}
 from (
@@ -12,8 +13,15 @@ from (
     from (
 {{ sql }}
     ) as training_set
-    {%- if gate_start is not none %}
-    where {{ settings.time_column }} < {{ timestamp_sql(gate_start) }}
+    {%- set conditions = [] -%}
+    {%- if gate_start is not none -%}
+        {%- do conditions.append(settings.time_column ~ ' < ' ~ timestamp_sql(gate_start)) -%}
+    {%- endif -%}
+    {%- if sample_condition -%}
+        {%- do conditions.append(sample_condition) -%}
+    {%- endif -%}
+    {%- if conditions %}
+    where {{ conditions | join('\n        and ') }}
     {%- endif %}
 )
 target {{ settings.target }}

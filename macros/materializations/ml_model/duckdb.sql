@@ -28,6 +28,14 @@
             delete from {{ training }} where {{ settings.time_column }} >= {{ gate_start }};
         {% endcall %}
     {%- endif %}
+    {#- Within MAX_CELLS: every fraud, and the same seeded sample of genuine rows as on
+        Redshift (ml_model_training_sample). -#}
+    {%- set sample = ml_model_training_sample('select * from ' ~ training, settings) %}
+    {%- if sample.condition %}
+        {% call statement('training_sample') %}
+            delete from {{ training }} where not {{ sample.condition }}
+        {% endcall %}
+    {%- endif %}
     {#- The plugin reads the training data through its own cursor: it must be committed. -#}
     {{ adapter.commit() }}
     {%- set window = run_query(
@@ -67,6 +75,7 @@
             'max_runtime_seconds': settings.max_runtime,
             'seed': settings.seed,
             'validation_gap_days': label_delay_days(),
+            'genuine_sample_rate': sample.rate,
         } -%}
         {%- if settings.model_type -%}
             {%- do options.update({'model_type': settings.model_type}) -%}

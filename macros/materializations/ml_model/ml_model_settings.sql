@@ -2,7 +2,8 @@
     at compile time against what CREATE MODEL allows in each mode; an error names the var.
     features: the input columns in the prediction function's argument order; target: the
     label; time_column: orders the rows for the local time-ordered validation (not an
-    input); gate_days: when set, the newest gate_days days of the training SELECT are held
+    input); id_column: a row's unique id, by which a training set over MAX_CELLS keeps every
+    positive and a seeded sample of the rest (ml_model_training_sample); gate_days: when set, the newest gate_days days of the training SELECT are held
     out as the gate week, on which a new version must not be worse than the serving one by
     more than gate_tolerance (average precision, card precision@100) to serve. The rest are
     CREATE MODEL's options:
@@ -19,6 +20,7 @@
         'features': meta.get('features', []),
         'target': meta.get('target', 'tx_fraud'),
         'time_column': meta.get('time_column', 'tx_datetime'),
+        'id_column': meta.get('id_column'),
         'function': meta.get('function', 'fn_' ~ model.name),
         'iam_role': meta.get('iam_role', var('redshift_iam_role', 'default')),
         'auto': auto,

@@ -29,13 +29,14 @@ where model_name = '{{ model_name }}' and version = {{ version }} and status = '
     {%- set gate = info.gate or {} -%}
 insert into {{ versions }} (
     model_name, version, function_name, fingerprint, is_auto, status, created_at,
-    training_start, training_end, gate_start, gate_end
+    training_start, training_end, gate_start, gate_end, genuine_sample_rate
 )
 values (
     '{{ model_name }}', {{ info.version }}, '{{ settings.function }}', '{{ info.fingerprint }}',
     {{ settings.auto }}, 'gating', {{ utc_now() }},
     {{ sql_literal(info.training_start, 'timestamp') }}, {{ sql_literal(info.training_end, 'timestamp') }},
-    {{ sql_literal(gate.get('gate_start'), 'timestamp') }}, {{ sql_literal(gate.get('gate_end'), 'timestamp') }}
+    {{ sql_literal(gate.get('gate_start'), 'timestamp') }}, {{ sql_literal(gate.get('gate_end'), 'timestamp') }},
+    {{ sql_literal(info.genuine_sample_rate) }}
 );
 {{ ml_model_version_gate_sql(versions, model_name, info.version, gate, 'retired') }}
 {% endmacro %}

@@ -16,7 +16,9 @@
 {#- One row per version: on Redshift its model and functions and where it stands; on both
     targets, for a version trained on a sliding window (the var training_days), its training
     window and the gate's figures on the gate week, its own and the serving version's, and
-    the decision's reason. Locally a version is serving, refused (by the gate) or retired. -#}
+    the decision's reason; and the share of genuine rows its training kept within MAX_CELLS
+    (ml_model_training_sample). Locally a version is serving, refused (by the gate) or
+    retired. -#}
 {% macro ml_model_versions_create_sql(versions) %}
 create table if not exists {{ versions }} (
     model_name varchar(128),
@@ -36,7 +38,8 @@ create table if not exists {{ versions }} (
     card_precision_at_100 double precision,
     serving_version integer,
     serving_average_precision double precision,
-    serving_card_precision_at_100 double precision
+    serving_card_precision_at_100 double precision,
+    genuine_sample_rate double precision
 )
 {% endmacro %}
 
@@ -48,32 +51,32 @@ create table if not exists {{ versions }} (
         {{ return([]) }}
     {%- endif -%}
     {%- set table = run_query(
-        "select version, redshift_model, function_name, fingerprint, is_auto, status, reason, gate_start"
-        ~ " from " ~ versions ~ " where model_name = '" ~ model_name ~ "' order by version") -%}
+        "select version, redshift_model, function_name, fingerprint, is_auto, status, reason, gate_start,"
+        ~ " genuine_sample_rate from " ~ versions ~ " where model_name = '" ~ model_name ~ "' order by version") -%}
     {%- set rows = [] -%}
     {%- for row in table.rows -%}
         {%- do rows.append({
             'version': row[0] | int, 'redshift_model': row[1], 'function': row[2],
             'fingerprint': row[3], 'is_auto': row[4], 'status': row[5], 'reason': row[6],
-            'gate_start': row[7]}) -%}
+            'gate_start': row[7], 'genuine_sample_rate': row[8]}) -%}
     {%- endfor -%}
     {{ return(rows) }}
 {% endmacro %}
 
 
 {#- window: the version's training_start and training_end, and with a gate its gate_start
-    and gate_end, as timestamp_lookup values (or none). -#}
+    and gate_end, as timestamp_lookup values (or none), and its genuine_sample_rate. -#}
 {% macro ml_model_version_insert_sql(versions, model_name, version, settings, fingerprint, window={}) %}
 insert into {{ versions }}
     (model_name, version, redshift_model, function_name, fingerprint, is_auto, status, reason, created_at,
-     training_start, training_end, gate_start, gate_end)
+     training_start, training_end, gate_start, gate_end, genuine_sample_rate)
 values (
     '{{ model_name }}', {{ version }}, '{{ model_name }}_v{{ version }}',
     '{{ settings.function }}_v{{ version }}', '{{ fingerprint }}', {{ settings.auto }},
     'training', null, getdate()
     {%- for bound in ['training_start', 'training_end', 'gate_start', 'gate_end'] -%}
         , {{ timestamp_sql(window[bound]) if window.get(bound) is not none else 'null' }}
-    {%- endfor %}
+    {%- endfor %}, {{ sql_literal(window.get('genuine_sample_rate')) }}
 )
 {% endmacro %}
 
@@ -86,8 +89,10 @@ where model_name = '{{ model_name }}' and version = {{ version }}
 
 
 {#- The functions that score with the model's serving version, as SQL names: {'function',
-    'probabilities'} (probabilities is none where the model has no such function), and
-    'version', SQL for that version's number. -#}
+    'probabilities'} (probabilities is none where the model has no such function),
+    'version', SQL for that version's number, and 'genuine_sample_rate', SQL for the share
+    of genuine rows it trained on (ml_model_training_sample; 1 when all), which
+    fraud_probability corrects its probabilities for. -#}
 {% macro ml_model_serving_functions(model_name, function) %}
     {{ return(adapter.dispatch('ml_model_serving_functions', 'fraud_detection')(model_name, function)) }}
 {% endmacro %}
@@ -99,6 +104,7 @@ where model_name = '{{ model_name }}' and version = {{ version }}
         'function': function,
         'probabilities': function ~ '_probabilities' if var('model_auto', true) else none,
         'version': "(select cast(json_extract_string(fraud_model_info('" ~ model_name ~ "'), '$.version') as integer))",
+        'genuine_sample_rate': "(select cast(json_extract_string(fraud_model_info('" ~ model_name ~ "'), '$.genuine_sample_rate') as double))",
     }) }}
 {% endmacro %}
 
@@ -114,7 +120,7 @@ where model_name = '{{ model_name }}' and version = {{ version }}
         {#- Parsing, or an offline compile: the first version's names, no warehouse asked. -#}
         {{ return({'function': target.schema ~ '.' ~ function ~ '_v1',
                    'probabilities': target.schema ~ '.' ~ function ~ '_v1_probabilities',
-                   'version': 1}) }}
+                   'version': 1, 'genuine_sample_rate': 1.0}) }}
     {%- endif -%}
     {%- set schema = model_relation.schema -%}
     {%- set serving = ml_model_versions(ml_model_versions_relation(ref(model_name)), model_name)
@@ -130,5 +136,6 @@ where model_name = '{{ model_name }}' and version = {{ version }}
         'function': schema ~ '.' ~ version.function,
         'probabilities': schema ~ '.' ~ version.function ~ '_probabilities' if version.is_auto else none,
         'version': version.version,
+        'genuine_sample_rate': (version.genuine_sample_rate or 1.0) | float,
     }) }}
 {% endmacro %}

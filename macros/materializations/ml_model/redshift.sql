@@ -14,7 +14,8 @@
     - a version is gating: nothing to do until wait-model has decided;
     - else, the serving version, or the newest version the gate refused, was trained from
       this SQL and these options: nothing to do;
-    - else: CREATE MODEL <model>_v<N+1>, with the gate week held out if gate_days is set.
+    - else: CREATE MODEL <model>_v<N+1>, with the gate week held out if gate_days is set,
+      and the rows kept within MAX_CELLS (ml_model_training_sample).
     `python -m fraud_detection wait-model --target redshift` runs this until no version is
     training, pausing between runs in Python, bounded by the model's MAX_RUNTIME. -#}
 {% materialization ml_model, adapter='redshift' %}
@@ -82,12 +83,14 @@
     {%- else -%}
         {%- set number = (known | map(attribute='version') | max) + 1 if known else 1 -%}
         {%- set window = ml_model_gate_week(sql, settings) -%}
-        {%- set held_out = (' where ' ~ settings.time_column ~ ' < ' ~ timestamp_sql(window.gate_start)) if window else '' -%}
+        {%- set held_out = (settings.time_column ~ ' < ' ~ timestamp_sql(window.gate_start)) if window else none -%}
         {%- set bounds = run_query('select min(' ~ settings.time_column ~ '), max(' ~ settings.time_column
-            ~ ') from (' ~ sql ~ ') as training_set' ~ held_out).rows[0] -%}
-        {%- do window.update({'training_start': bounds[0], 'training_end': bounds[1]}) -%}
+            ~ ') from (' ~ sql ~ ') as training_set' ~ (' where ' ~ held_out if held_out else '')).rows[0] -%}
+        {%- set sample = ml_model_training_sample(sql, settings, held_out) -%}
+        {%- do window.update({'training_start': bounds[0], 'training_end': bounds[1],
+                              'genuine_sample_rate': sample.rate}) -%}
         {% call statement('main', auto_begin=False) %}
-            {{ create_model_sql(this, settings, sql, number, window.get('gate_start')) }}
+            {{ create_model_sql(this, settings, sql, number, window.get('gate_start'), sample.condition) }}
         {% endcall %}
         {% call statement('record_version', auto_begin=False) %}
             {{ ml_model_version_insert_sql(versions, this.identifier, number, settings, fingerprint, window) }}
