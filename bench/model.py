@@ -82,10 +82,8 @@ def balanced_sample(frame, rng: np.random.Generator):
     return pd.concat([frauds, genuine]).sort_values("tx_datetime", kind="stable")
 
 
-def balanced_setup(connection) -> dict[str, float]:
-    """The walkthrough's setup: train and test on class-balanced samples."""
-    rng = np.random.default_rng(0)
-    columns = f"tx_datetime, tx_fraud, {INPUTS}"
+def training_and_test(connection, columns: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``columns`` of int_training_features over the training months and the test period."""
     training = connection.execute(
         f"select {columns} from int_training_features where tx_datetime < '{TRAINING_END}'"
         " order by transaction_id"
@@ -94,6 +92,13 @@ def balanced_setup(connection) -> dict[str, float]:
         f"select {columns} from int_training_features where tx_datetime >= '{TEST_START}'"
         " order by transaction_id"
     ).df()
+    return training, test
+
+
+def balanced_setup(connection) -> dict[str, float]:
+    """The walkthrough's setup: train and test on class-balanced samples."""
+    rng = np.random.default_rng(0)
+    training, test = training_and_test(connection, f"tx_datetime, tx_fraud, {INPUTS}")
     model, info = train(balanced_sample(training, rng), TrainingOptions(), "balanced")
     test = balanced_sample(test, rng)
     scores = model.predict_proba(test[list(MODEL_INPUTS)].to_numpy(np.float64))[:, 1]
@@ -111,14 +116,7 @@ def cell_budget(connection, served_rate: float) -> dict[str, dict]:
     the served model's rate, probabilities corrected); and Redshift ML's own random sample to
     the same budget (what CREATE MODEL does above MAX_CELLS: frauds thinned like the rest)."""
     columns = f"transaction_id, customer_id, tx_datetime, tx_fraud, {INPUTS}"
-    training = connection.execute(
-        f"select {columns} from int_training_features where tx_datetime < '{TRAINING_END}'"
-        " order by transaction_id"
-    ).df()
-    test = connection.execute(
-        f"select {columns} from int_training_features where tx_datetime >= '{TEST_START}'"
-        " order by transaction_id"
-    ).df()
+    training, test = training_and_test(connection, columns)
     budget_rows = int(0.98 * 1_000_000 / (len(MODEL_INPUTS) + 1))
     threshold_hex = f"{int(served_rate * 2**32):08x}"
     hashed = training["transaction_id"].map(
@@ -159,15 +157,8 @@ def bins_against_256(connection) -> dict[str, float]:
     the fit time's ratio."""
     from fraud_detection.learner.training import make_learner
 
-    columns = f"tx_fraud, tx_amount, {INPUTS}"
-    training = connection.execute(
-        f"select {columns} from int_training_features where tx_datetime < '{TRAINING_END}'"
-        " order by transaction_id"
-    ).df()
-    test = connection.execute(
-        f"select {columns} from int_training_features where tx_datetime >= '{TEST_START}'"
-        " and tx_amount > 220"
-    ).df()
+    training, test = training_and_test(connection, f"tx_fraud, tx_amount, {INPUTS}")
+    test = test[test["tx_amount"] > 220]
     found = {}
     for bins in (256, 4096):
         seconds = []
