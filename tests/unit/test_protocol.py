@@ -91,9 +91,11 @@ def test_the_baselines_are_the_handbooks():
     assert list(models) == [
         "logistic_regression",
         "decision_tree_depth_2",
+        "decision_tree_unlimited",
         "random_forest",
         "xgboost",
     ]
     assert models["decision_tree_depth_2"][-1].max_depth == 2
+    assert models["decision_tree_unlimited"][-1].max_depth is None
     assert models["random_forest"][-1].n_estimators == 100
     assert all(model[0].__class__.__name__ == "StandardScaler" for model in models.values())
