@@ -11,6 +11,7 @@ BENCHMARKS = (
     "ingest",
     "features",
     "model",
+    "tune",
     "model_protocol",
     "freshness",
     "scale",

@@ -39,16 +39,13 @@ a sample that is not comparable), and were retired.
 
 from __future__ import annotations
 
-import hashlib
-import tempfile
 import time
-from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from bench import results
+from bench.world import default_world, md5_sample
 from fraud_detection.defaults import MODEL_INPUTS
 from fraud_detection.learner.evaluation import (
     card_precision_at_k,
@@ -61,13 +58,6 @@ from fraud_detection.learner.training import (
     prior_corrected,
     train,
 )
-from fraud_detection.plugins.fraud_model import Plugin
-from fraud_detection.testing.dbt import LocalDbt
-from fraud_detection.testing.kinesis import fresh_streams
-from fraud_detection.testing.ports import free_port
-from producer.cli import main as producer
-from producer.kinesis import make_client
-from producer.local_kinesis import LocalKinesis
 
 RUNS = 3
 TRAINING_END = "2018-08-01"
@@ -118,13 +108,9 @@ def cell_budget(connection, served_rate: float) -> dict[str, dict]:
     columns = f"transaction_id, customer_id, tx_datetime, tx_fraud, {INPUTS}"
     training, test = training_and_test(connection, columns)
     budget_rows = int(0.98 * 1_000_000 / (len(MODEL_INPUTS) + 1))
-    threshold_hex = f"{int(served_rate * 2**32):08x}"
-    hashed = training["transaction_id"].map(
-        lambda i: hashlib.md5(f"0:{i}".encode()).hexdigest()[:8] < threshold_hex
-    )
     arms = {
         "every_row": (training, 1.0),
-        "frauds_kept_genuine_sampled": (training[(training.tx_fraud == 1) | hashed], served_rate),
+        "frauds_kept_genuine_sampled": (md5_sample(training, served_rate), served_rate),
         "random_sample": (training.sample(n=budget_rows, random_state=0).sort_index(), 1.0),
     }
     measured = {}
@@ -177,23 +163,8 @@ def bins_against_256(connection) -> dict[str, float]:
 
 
 def main() -> None:
-    with (
-        tempfile.TemporaryDirectory() as folder,
-        LocalKinesis(port=free_port(), data_dir=Path(folder) / "kinesis") as server,
-    ):
-        # The training set reads the stream's labelled transactions too: an empty stream.
-        stream = fresh_streams(make_client(server.endpoint_url), "bench-model")
-        world = Path(folder) / "world"
-        assert producer(["generate", "--out", str(world)]) == 0
-        history = world / "cust_payment_tx_history.parquet"
-        dbt = LocalDbt(Path(folder) / "dbt", server.endpoint_url, stream, artifacts=True)
-        dbt.env["FRAUD_MODELS_DIR"] = str(Path(folder) / "models")
-        vars = f"history_path: '{history}', training_end: '{TRAINING_END}'"
-        built = dbt.run(
-            "build", "-s", "customer_info", "+int_training_features",
-            "--indirect-selection", "cautious", vars=vars,
-        )  # fmt: skip
-        assert built.returncode == 0, built.output[-2000:]
+    with default_world("model", artifacts=True) as dbt:
+        vars = f"{dbt.history_vars}, training_end: '{TRAINING_END}'"
 
         train_seconds = []
         for _ in range(RUNS):
@@ -201,10 +172,7 @@ def main() -> None:
             assert trained.returncode == 0, trained.output[-2000:]
             train_seconds.append(dbt.last_model_seconds())
 
-        connection = duckdb.connect(str(dbt.database), read_only=True)
-        Plugin("bench", {"models_dir": dbt.env["FRAUD_MODELS_DIR"]}).configure_connection(
-            connection
-        )
+        connection = dbt.model_connection()
         [(learner, threshold, validation, training_rows)] = connection.execute(
             "select learner, threshold, validation_objective_value, training_rows"
             " from cust_cc_txn_fd"

@@ -20,13 +20,12 @@ over the folds: AUC >= 0.88, AP >= 0.70, CP@100 >= 0.31, and whether each holds 
 
 from __future__ import annotations
 
-import tempfile
 import time
-from pathlib import Path
 
 import pandas as pd
 
 from bench import results
+from bench.world import default_world
 from fraud_detection.defaults import (
     MODEL_FUNCTIONS,
     MODEL_INPUTS,
@@ -36,11 +35,6 @@ from fraud_detection.defaults import (
 )
 from fraud_detection.learner import protocol
 from fraud_detection.testing.dbt import LocalDbt
-from fraud_detection.testing.kinesis import fresh_streams
-from fraud_detection.testing.ports import free_port
-from producer.cli import main as producer
-from producer.kinesis import make_client
-from producer.local_kinesis import LocalKinesis
 
 FOLDS = 4
 # The Handbook's prequential test folds (chapter 5): training from 2018-08-15, then the same
@@ -94,11 +88,6 @@ def train_and_score(
     }
 
 
-def days(start: pd.Timestamp, end: pd.Timestamp) -> list[str]:
-    """A period's first and last day (its end is exclusive)."""
-    return [str(start.date()), str((end - pd.Timedelta(days=1)).date())]
-
-
 def rounded(measured: dict[str, float]) -> dict[str, float]:
     return {name: round(value, 4) for name, value in measured.items()}
 
@@ -127,8 +116,8 @@ def fold(dbt: LocalDbt, frame: pd.DataFrame, split: protocol.Split) -> dict:
             "train_and_score_seconds": round(time.perf_counter() - started, 1),
         }
     return {
-        "training_days": days(split.training_start, split.training_end),
-        "test_days": days(split.test_start, split.test_end),
+        "training_days": protocol.period_days(split.training_start, split.training_end),
+        "test_days": protocol.period_days(split.test_start, split.test_end),
         "training_transactions": len(training),
         "training_frauds": int(training["tx_fraud"].sum()),
         "test_transactions": len(test),
@@ -152,16 +141,7 @@ def spread(folds: list[dict], kind: str, name: str) -> dict[str, dict[str, float
 
 def main() -> None:
     first = SPLITS[-1].training_start
-    with (
-        tempfile.TemporaryDirectory() as folder,
-        LocalKinesis(port=free_port(), data_dir=Path(folder) / "kinesis") as server,
-    ):
-        # The training set reads the stream's labelled transactions too: an empty stream.
-        stream = fresh_streams(make_client(server.endpoint_url), "bench-model")
-        world = Path(folder) / "world"
-        assert producer(["generate", "--out", str(world)]) == 0
-        dbt = LocalDbt(Path(folder) / "dbt", server.endpoint_url, stream, artifacts=True)
-        dbt.build_training_features(world / "cust_payment_tx_history.parquet", Path(folder) / "m")
+    with default_world("protocol", artifacts=True) as dbt:
         frame = pd.DataFrame(
             dbt.query(f"""
                 select transaction_id, customer_id, tx_datetime, tx_fraud, {", ".join(ALL_INPUTS)}

@@ -37,6 +37,8 @@ MODEL_FUNCTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     PLUS_MODEL_NAME: (PLUS_FUNCTION_NAME, PLUS_MODEL_INPUTS),
 }
 MODEL_MAX_RUNTIME_SECONDS: int = _VARS["model_max_runtime"]  # Redshift ML's MAX_RUNTIME
+# XGBoost's settings under Redshift ML's HYPERPARAMETERS names (chosen by bench/tune.py).
+MODEL_XGBOOST_HYPERPARAMETERS: dict[str, float] = dict(_VARS["model_xgboost_hyperparameters"])
 FEATURE_WINDOWS: tuple[int, ...] = tuple(_VARS["feature_windows"])  # days, shortest first
 LABEL_DELAY_DAYS: int = _VARS["label_delay_days"]  # days until a transaction's label is known
 
@@ -55,6 +57,7 @@ __all__ = [
     "MODEL_INPUTS",
     "MODEL_MAX_RUNTIME_SECONDS",
     "MODEL_NAME",
+    "MODEL_XGBOOST_HYPERPARAMETERS",
     "PLUS_EXTRA_INPUTS",
     "PLUS_FUNCTION_NAME",
     "PLUS_MODEL_INPUTS",

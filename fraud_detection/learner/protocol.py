@@ -73,6 +73,11 @@ class Split:
         return self.test_start + pd.Timedelta(days=self.test_days)
 
 
+def period_days(start: pd.Timestamp, end: pd.Timestamp) -> list[str]:
+    """A period's first and last day (its end is exclusive), as ISO dates."""
+    return [str(start.date()), str((end - pd.Timedelta(days=1)).date())]
+
+
 def training_set(frame: pd.DataFrame, split: Split, all_history: bool = False) -> pd.DataFrame:
     """The training days, or with ``all_history`` every labelled day before the delay."""
     times = pd.to_datetime(frame["tx_datetime"])

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from fraud_detection.defaults import LABEL_DELAY_DAYS, MODEL_INPUTS
+from fraud_detection.defaults import LABEL_DELAY_DAYS, MODEL_INPUTS, MODEL_XGBOOST_HYPERPARAMETERS
 from fraud_detection.learner.store import ModelInfo
 from fraud_detection.learner.validation import plan_validation
 
@@ -42,6 +42,9 @@ class TrainingOptions:
     # MAX_CELLS (ml_model_training_sample): validation weighs each genuine row by its inverse,
     # so the threshold is tuned for the true base rate.
     genuine_sample_rate: float = 1.0
+    # AUTO OFF's HYPERPARAMETERS (Redshift ML's names) for XGBoost; None: the var
+    # model_xgboost_hyperparameters.
+    hyperparameters: dict | None = None
 
     def __post_init__(self) -> None:
         if self.objective.upper() not in OBJECTIVES:
@@ -67,40 +70,55 @@ class TrainingOptions:
         return (LEARNERS_BY_MODEL_TYPE[self.model_type.lower()],)
 
 
-def make_learner(name: str, seed: int):
+# Redshift ML's HYPERPARAMETERS names for XGBoost, where XGBoost's Python API names them
+# otherwise; the others (max_depth, subsample, colsample_bytree, ...) are the same.
+XGBOOST_PARAMETERS = {"num_round": "n_estimators", "eta": "learning_rate", "lambda": "reg_lambda",
+                      "alpha": "reg_alpha"}  # fmt: skip
+
+
+def xgboost_settings(hyperparameters: dict) -> dict:
+    """Redshift ML hyperparameters (its names; values as numbers or, as CREATE MODEL quotes
+    them, strings) as XGBClassifier keyword arguments."""
+    return {
+        XGBOOST_PARAMETERS.get(str(name).lower(), str(name).lower()): _number(value)
+        for name, value in hyperparameters.items()
+    }
+
+
+def _number(value):
+    """A number given as a string ('200', '0.1') as that number; anything else as it is."""
+    if not isinstance(value, str):
+        return value
+    for kind in (int, float):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    return value
+
+
+def make_learner(name: str, seed: int, hyperparameters: dict | None = None):
     """A candidate learner, unfitted. XGBoost is the model type Redshift ML's AutoML and
-    AUTO OFF MODEL_TYPE XGBOOST train; 200 trees of depth 6 keep scoring above 500,000 rows/s
-    through the SQL function here. Its learning rate and row and column subsampling were
-    tuned on the Handbook's protocol moved to earlier weeks of the default world (training
-    2018-07-04 to 07-10 and 07-11 to 07-17, tested 07-18 to 07-24 and 07-25 to 07-31), never
-    on the benchmark's test week (08-08 to 08-14): against the former 0.1 without
-    subsampling, the mean of the two weeks rose on all three measures, with the 15 inputs
-    (AUC 0.869 -> 0.871, AP 0.642 -> 0.649, CP@100 0.296 -> 0.300) and with the second
-    model's (0.869 -> 0.872, 0.667 -> 0.682, 0.300 -> 0.301); XGBoost fitted on the 7 days.
+    AUTO OFF MODEL_TYPE XGBOOST train, with ``hyperparameters`` (Redshift ML's names; default
+    the var model_xgboost_hyperparameters, chosen by bench/tune.py on the Handbook's
+    prequential validation folds, never on a test week).
 
     4,096 histogram bins, not XGBoost's 256: ``hist`` only splits at the edges of quantile
     bins, and with 256 the default world's training months have no edge between 195.96 and
     the largest amount, so the amount rule (every transaction over 220 a fraud, 0.19% of
     rows) could not be learnt: 77% of the test period's such frauds were flagged, and those
     missed were just over 220, with probabilities of 0.16 to 0.30. With 4,096 bins: 99.9%,
-    precision at the tuned threshold 0.892 -> 0.922, the same training time (bench model)."""
+    precision at the tuned threshold 0.892 -> 0.922 (bench model, every row of the training
+    months)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
     from xgboost import XGBClassifier
 
     if name == "xgboost":
+        settings = xgboost_settings(hyperparameters or MODEL_XGBOOST_HYPERPARAMETERS)
         return XGBClassifier(
-            n_estimators=200,
-            max_depth=6,
-            learning_rate=0.05,
-            subsample=0.8,
-            colsample_bytree=0.8,
-            min_child_weight=5,
-            reg_lambda=1.0,
-            tree_method="hist",
-            max_bin=4096,
-            random_state=seed,
+            **{"tree_method": "hist", "max_bin": 4096, **settings}, random_state=seed
         )
     return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000, C=1.0))
 
@@ -154,7 +172,8 @@ def _validate(name: str, options, features, labels, plan, objective: str) -> dic
     scores = np.full(len(labels), np.nan)
     validated = np.zeros(len(labels), bool)
     for fit, validate in plan.folds:
-        learner = make_learner(name, options.seed).fit(features[fit], labels[fit])
+        learner = make_learner(name, options.seed, options.hyperparameters)
+        learner.fit(features[fit], labels[fit])
         scores[validate] = learner.predict_proba(features[validate])[:, 1]
         validated |= validate
     labels, scores = labels[validated], scores[validated]
@@ -203,7 +222,8 @@ def train(
         if time.perf_counter() - started > options.max_runtime_seconds:
             break
     chosen = max(candidates, key=lambda c: c.get("objective_value", 0.0))
-    model = make_learner(chosen["learner"], options.seed).fit(features, labels)
+    model = make_learner(chosen["learner"], options.seed, options.hyperparameters)
+    model.fit(features, labels)
     info = ModelInfo(
         model_name=model_name,
         version=0,

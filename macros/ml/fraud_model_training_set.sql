@@ -82,7 +82,8 @@ select * from training_window
 
 
 {#- The ml_model meta of a fraud model with these function and inputs: the settings both
-    models share come from the same vars. -#}
+    models share come from the same vars. AUTO OFF takes HYPERPARAMETERS: the var
+    model_hyperparameters, else the project's tuned XGBoost (model_xgboost_hyperparameters). -#}
 {% macro fraud_model_meta(function, inputs) %}
     {{ return({
         'function': function,
@@ -94,7 +95,8 @@ select * from training_window
         'model_type': var('model_type', none),
         'problem_type': 'binary_classification',
         'objective': var('model_objective', none),
-        'hyperparameters': var('model_hyperparameters', none),
+        'hyperparameters': var('model_hyperparameters', none)
+            or (none if var('model_auto', true) else var('model_xgboost_hyperparameters')),
         's3_bucket': var('redshift_ml_s3_bucket', ''),
         's3_garbage_collect': true,
         'max_runtime': var('model_max_runtime'),

@@ -10,7 +10,8 @@ import uuid
 import pandas as pd
 import pytest
 
-from fraud_detection.defaults import MODEL_INPUTS
+from fraud_detection.defaults import MODEL_INPUTS, MODEL_XGBOOST_HYPERPARAMETERS
+from fraud_detection.learner.store import ModelStore
 from fraud_detection.learner.training import prior_corrected
 from fraud_detection.testing.dbt import LocalDbt
 from fraud_detection.testing.kinesis import fresh_streams
@@ -52,6 +53,12 @@ def dbt(tmp_path_factory, kinesalite) -> LocalDbt:
         folder / "world" / "cust_payment_tx_history.parquet", folder / "models"
     )
     return runner
+
+
+def booster_settings(dbt: LocalDbt) -> tuple[int, int]:
+    """The serving version's XGBoost: its number of trees and depth."""
+    model, _ = ModelStore(dbt.folder / dbt.env["FRAUD_MODELS_DIR"], "cust_cc_txn_fd").load()
+    return model.get_params()["n_estimators"], model.get_params()["max_depth"]
 
 
 def versions(dbt: LocalDbt) -> list[str]:
@@ -113,6 +120,16 @@ def test_training_reuse_and_retraining(dbt):
     assert xgboost_only.returncode == 0, xgboost_only.output[-3000:]
     [(learner, candidates)] = dbt.query("select learner, candidates from cust_cc_txn_fd")
     assert learner == "xgboost" and [c["learner"] for c in json.loads(candidates)] == ["xgboost"]
+    # AUTO OFF's HYPERPARAMETERS, as on Redshift: the project's tuned ones, else the var's.
+    assert booster_settings(dbt) == (
+        MODEL_XGBOOST_HYPERPARAMETERS["num_round"],
+        MODEL_XGBOOST_HYPERPARAMETERS["max_depth"],
+    )
+    chosen = (
+        auto_off + ", model_type: xgboost, model_hyperparameters: {num_round: '30', max_depth: '3'}"
+    )
+    assert dbt.run("run", "-s", "cust_cc_txn_fd", vars=chosen).returncode == 0
+    assert booster_settings(dbt) == (30, 3)
     not_xgboost = dbt.run("run", "-s", "cust_cc_txn_fd", vars=auto_off + ", model_type: mlp")
     assert not_xgboost.returncode != 0
     assert "AUTO OFF (the var model_auto: false) needs the var model_type: xgboost" in (
@@ -121,7 +138,7 @@ def test_training_reuse_and_retraining(dbt):
     no_local = dbt.run("run", "-s", "cust_cc_txn_fd", vars=dbt.history_vars + ", model_type: mlp")
     assert no_local.returncode != 0
     assert "model_type mlp has no local counterpart (xgboost, linear_learner)" in no_local.output
-    assert versions(dbt) == ["v1", "v2", "v3", "v4"]
+    assert versions(dbt) == ["v1", "v2", "v3", "v4", "v5"]
 
 
 def test_predictions_on_the_stream(dbt):

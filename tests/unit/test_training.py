@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fraud_detection.defaults import MODEL_INPUTS
+from fraud_detection.defaults import MODEL_INPUTS, MODEL_XGBOOST_HYPERPARAMETERS
 from fraud_detection.learner.training import TrainingOptions, make_learner, train
 from fraud_detection.learner.validation import TrainingWindowError
 
@@ -96,3 +96,18 @@ def test_only_a_window_without_a_class_fails_naming_the_window():
         train(frame.assign(tx_fraud=1), TrainingOptions(), "m")
     with pytest.raises(TrainingWindowError, match=r"^the training window holds no transactions$"):
         train(frame.head(0), TrainingOptions(), "m")
+
+
+def test_redshift_hyperparameter_names_and_quoted_values_set_xgboost():
+    learner = make_learner(
+        "xgboost", 0, {"NUM_ROUND": "30", "eta": "0.3", "lambda": 2, "tree_method": "exact"}
+    )
+    params = learner.get_params()
+    assert (params["n_estimators"], params["learning_rate"], params["reg_lambda"]) == (30, 0.3, 2)
+    assert params["tree_method"] == "exact"
+    default = make_learner("xgboost", 0).get_params()
+    assert (default["n_estimators"], default["learning_rate"]) == (
+        MODEL_XGBOOST_HYPERPARAMETERS["num_round"],
+        MODEL_XGBOOST_HYPERPARAMETERS["eta"],
+    )
+    assert (default["tree_method"], default["max_bin"]) == ("hist", 4096)

@@ -64,7 +64,8 @@
         {%- endif -%}
         {#- The options are fields of the plugin's TrainingOptions. A model_type (required by
             AUTO OFF, optional with AUTO ON) trains that type only: the plugin maps it to a
-            local learner, or refuses it. AUTO OFF's OBJECTIVE is the loss the learner fits
+            local learner, or refuses it; AUTO OFF's HYPERPARAMETERS (Redshift ML's names)
+            set its XGBoost. AUTO OFF's OBJECTIVE is the loss the learner fits
             (such as binary:logistic), so the threshold is tuned for F1. Validation leaves the
             label delay's gap after the training rows it holds out. -#}
         {%- set options = {
@@ -79,6 +80,9 @@
         } -%}
         {%- if settings.model_type -%}
             {%- do options.update({'model_type': settings.model_type}) -%}
+        {%- endif -%}
+        {%- if settings.hyperparameters -%}
+            {%- do options.update({'hyperparameters': settings.hyperparameters}) -%}
         {%- endif -%}
         {{ log(model.name ~ ": training (" ~ ("first model" if current is none else "data or options changed") ~ ")", info=true) }}
         {%- set trained = run_query(
