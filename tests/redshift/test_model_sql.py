@@ -11,11 +11,13 @@ import pytest
 
 from fraud_detection.defaults import (
     MODEL_INPUTS,
+    MODEL_XGBOOST_HYPERPARAMETERS,
     PLUS_EXTRA_INPUTS,
     PLUS_FUNCTION_NAME,
     PLUS_MODEL_NAME,
 )
 from fraud_detection.testing.dbt import PROJECT_DIR
+from tests.redshift.rehearsal.create_model import ModelStatementError, parse_create_model, validate
 from tests.redshift.sql_checks import parses_as_redshift
 
 COMMON = """{'features': ['tx_amount', 'tx_during_weekend', 'tx_during_night'], 'target': 'tx_fraud',
@@ -33,10 +35,12 @@ REDSHIFT_TEMPLATE = (
 {%- set auto_off = dict(common, auto=false, model_type='xgboost', objective='binary:logistic',
     problem_type=none, hyperparameters={'num_round': '200', 'max_depth': '6'}) -%}
 {%- set auto_off_defaults = dict(auto_off, hyperparameters=none) -%}
+{%- set auto_off_project = dict(auto_off, hyperparameters=var('model_xgboost_hyperparameters')) -%}
 {{ tojson({
     'auto_on': create_model_sql(relation, auto_on, 'select * from training', 3),
     'auto_off': create_model_sql(relation, auto_off, 'select * from training', 4),
     'auto_off_defaults': create_model_sql(relation, auto_off_defaults, 'select * from training', 5),
+    'auto_off_project': create_model_sql(relation, auto_off_project, 'select * from training', 6),
     'state': ml_model_state_sql('fraud_detection', 'cust_cc_txn_fd_v3'),
 }) }}
 """
@@ -75,6 +79,20 @@ def test_auto_off_is_xgboost_with_preprocessors_none_and_hyperparameters(redshif
     match = CREATE_MODEL.match(redshift_ml["auto_off_defaults"])
     assert match["options"].endswith(" preprocessors 'none' hyperparameters default")
     assert "problem_type" not in redshift_ml["auto_off"]
+
+
+def test_the_projects_xgboost_settings_are_within_the_documented_ranges(redshift_ml):
+    """The AUTO OFF default (var model_xgboost_hyperparameters) through the rehearsal's
+    CREATE MODEL checks, which hold the page's hyperparameter ranges; out of range refused."""
+    statement = redshift_ml["auto_off_project"]
+    spec = parse_create_model(statement)
+    validate(spec)
+    assert spec["hyperparameters"] == {
+        name.upper(): str(value) for name, value in MODEL_XGBOOST_HYPERPARAMETERS.items()
+    }
+    too_slow = statement.replace(f"eta '{MODEL_XGBOOST_HYPERPARAMETERS['eta']}'", "eta '0.05'")
+    with pytest.raises(ModelStatementError, match=r"ETA '0\.05' is outside its range"):
+        validate(parse_create_model(too_slow))
 
 
 def test_the_state_comes_from_svv_ml_model_info_trimmed(redshift_ml):

@@ -70,6 +70,24 @@ XGBOOST_OBJECTIVES = {
     "rank:ndcg",
 }
 
+# The XGBoost hyperparameters CREATE MODEL's page lists with a range ("Following are examples
+# of parameters for XGBoost and their defaults"): a value outside it is refused. Names the page
+# does not list pass (it says HYPERPARAMETERS "support XGBoost hyperparameters, except
+# OBJECTIVE"); OBJECTIVE itself is refused.
+XGBOOST_RANGES = {
+    "MAX_DEPTH": (0, 10),
+    "MIN_CHILD_WEIGHT": (0, 120),
+    "SUBSAMPLE": (0.5, 1),
+    "GAMMA": (0, 5),
+    "ALPHA": (0, 1000),
+    "ETA": (0.1, 0.5),
+    "COLSAMPLE_BYLEVEL": (0.1, 1),
+    "COLSAMPLE_BYNODE": (0.1, 1),
+    "COLSAMPLE_BYTREE": (0.5, 1),
+    "LAMBDA": (0, 1000),
+    "MAX_DELTA_STEP": (0, 10),
+}
+
 IDENT = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)'
 NAME = rf"{IDENT}(?:\s*\.\s*{IDENT}){{0,2}}"  # [db.][schema.]name
 TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")+\"|[(),]|[^\s(),'\"]+")
@@ -313,6 +331,16 @@ def validate(spec: dict) -> None:
                 "HYPERPARAMETERS is required with AUTO OFF "
                 '("required and only allowed for AUTO OFF")'
             )
+        for key, value in spec["hyperparameters"].items():
+            if key == "OBJECTIVE":
+                raise ModelStatementError(
+                    "HYPERPARAMETERS takes every XGBoost one except OBJECTIVE"
+                )
+            low, high = XGBOOST_RANGES.get(key, (None, None))
+            if low is not None and not low <= float(value) <= high:
+                raise ModelStatementError(
+                    f"hyperparameter {key} '{value}' is outside its range [{low}, {high}]"
+                )
         if spec.get("preprocessors") is None or spec["preprocessors"].lower() != "none":
             raise ModelStatementError(
                 "AUTO OFF requires PREPROCESSORS 'none' "

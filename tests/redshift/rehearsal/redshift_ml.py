@@ -177,9 +177,10 @@ class ModelTrainer:
                     model_type = {"XGBOOST": "xgboost", "LINEAR_LEARNER": "linear_learner"}.get(
                         spec.get("model_type")
                     )
-                else:
+                else:  # AUTO OFF: XGBoost with its HYPERPARAMETERS
                     objective, model_type = "F1", "xgboost"
                 options = TrainingOptions(
+                    hyperparameters=None if spec["auto"] else spec["hyperparameters"] or None,
                     features=tuple(f[0] for f in features),
                     target=target,
                     time_column="_rehearsal_row_time",
