@@ -58,6 +58,13 @@ def _parser() -> argparse.ArgumentParser:
         help="local target: retrain the model each time the stream's clock moves on by DAYS,"
         " on the sliding window of the var training_days, through the gate (default: never)",
     )
+    detect.add_argument(
+        "--max-outage",
+        type=positive_float,
+        metavar="SECONDS",
+        help="give up (exit 2) when Kinesis, its stream or the warehouse stays unusable this"
+        " long (default: wait as long as it takes)",
+    )
     detect.set_defaults(handler=_detect)
 
     alerts = commands.add_parser(
@@ -153,6 +160,7 @@ def _detect(args: argparse.Namespace) -> int:
             args.interval,
             lambda: stop() or (deadline is not None and time.monotonic() >= deadline),
             retraining=retraining,
+            max_outage=args.max_outage,
         )
     print(stats.summary(), file=sys.stderr)
     return 0

@@ -27,6 +27,7 @@ import numpy as np
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
+from common.backoff import full_jitter_delay
 from producer.records import Record
 
 MAX_RECORDS_PER_REQUEST = 500
@@ -263,8 +264,7 @@ class Publisher:
                 self._give_up(pending.popleft(), code, f"endpoint out: {message}", stats)
             return
         stats.outage_retries += 1
-        ceiling = min(self._max_delay, self._base_delay * 2 ** min(stats.outage_retries, 10))
-        self._sleep(float(self._rng.uniform(0, ceiling)))
+        self._sleep(self._delay(stats.outage_retries + 1))
 
     def _requeue(
         self, failures: list[_Pending], pending: collections.deque[_Pending], stats: PublishStats
@@ -279,9 +279,10 @@ class Publisher:
         if not retry:
             return
         pending.extendleft(reversed(retry))
-        attempt = max(item.attempts for item in retry)
-        ceiling = min(self._max_delay, self._base_delay * 2 ** (attempt - 1))
-        self._sleep(float(self._rng.uniform(0, ceiling)))
+        self._sleep(self._delay(max(item.attempts for item in retry)))
+
+    def _delay(self, attempt: int) -> float:
+        return full_jitter_delay(self._rng.uniform, self._base_delay, self._max_delay, attempt)
 
     def _give_up(self, item: _Pending, code: str, message: str, stats: PublishStats) -> None:
         stats.failed += 1

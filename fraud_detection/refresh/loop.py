@@ -19,16 +19,40 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import random
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from common.backoff import full_jitter_delay
 from fraud_detection.alerts.delivery import AlertDelivery
 from fraud_detection.dbt_session import DbtError, DbtSession, WarehouseBusyError
 
 SELECTOR = "refresh_cycle"
-LOCK_RETRY_SECONDS = 0.5
+# An outage is waited out with capped, fully jittered backoff (common.backoff): the first
+# retry within half a second, none more than 30 s apart.
+RETRY_BASE_SECONDS = 0.5
+RETRY_CAP_SECONDS = 30.0
+# What passes, by a phrase of the error the cycle ended with, and what to call it: the
+# project's own messages (fraud_detection.plugins.kinesis_reader) and the operating system's.
+OUTAGES = (
+    ("cannot reach Kinesis", "Kinesis cannot be reached"),
+    ("does not exist at", "the Kinesis stream does not exist"),
+    ("No space left on device", "the disk is full"),
+)
+BUSY = "the warehouse file is busy (another process has it open)"
+
+
+class OutageError(DbtError):
+    """An outage outlasted the loop's max_outage."""
+
+
+def outage_of(error: DbtError) -> str | None:
+    """What the outage that ended a cycle is, or None when the error is not one that passes."""
+    if isinstance(error, WarehouseBusyError):
+        return BUSY
+    return next((name for phrase, name in OUTAGES if phrase in str(error)), None)
 
 
 @dataclass
@@ -36,6 +60,7 @@ class CycleStats:
     cycles: int = 0
     alerts: int = 0
     busy_retries: int = 0
+    outage_retries: int = 0
     cycle_seconds: list[float] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -43,7 +68,8 @@ class CycleStats:
         median = cycles[len(cycles) // 2] if cycles else 0.0
         return (
             f"{self.cycles:,} refresh cycles (median {median:.2f} s), {self.alerts:,} alerts "
-            f"raised, {self.busy_retries:,} waits for the busy warehouse"
+            f"raised, {self.busy_retries:,} waits for the busy warehouse, "
+            f"{self.outage_retries:,} retries through outages"
         )
 
 
@@ -118,12 +144,24 @@ def run_loop(
     log: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
     stats: CycleStats | None = None,
     retraining: Retraining | None = None,
+    max_outage: float | None = None,
 ) -> CycleStats:
     """Cycles every `interval` seconds (from start to start) until `should_stop()`; with
-    ``retraining``, retrains after the cycles that bring the stream's clock far enough."""
+    ``retraining``, retrains after the cycles that bring the stream's clock far enough.
+
+    A cycle ended by what passes (outage_of: Kinesis unreachable, its stream missing, the
+    warehouse busy or its disk full) is retried with backoff until it succeeds, one line
+    logged when the outage starts or changes and one when it ends; past ``max_outage``
+    seconds (None: never) the loop gives up with OutageError. Each model of a cycle commits
+    on its own and takes only what it has not taken yet, so a retry goes on from where the
+    failed cycle stopped, and nothing is scored twice."""
     stats = CycleStats() if stats is None else stats
     next_start = time.monotonic()
     settled = False
+    outage: str | None = None
+    outage_since = 0.0
+    retries = 0
+    rng = random.Random()
     try:
         while not should_stop():
             delay = next_start - time.monotonic()
@@ -136,11 +174,32 @@ def run_loop(
                     clock = stream_clock(dbt)
                     if retraining.due(clock):
                         retraining.run(dbt, clock, log)
-            except WarehouseBusyError:
-                stats.busy_retries += 1
-                log("the warehouse file is busy (another process has it open): retrying")
-                next_start = time.monotonic() + LOCK_RETRY_SECONDS
+            except DbtError as error:
+                kind = outage_of(error)
+                if kind is None:
+                    raise
+                now = time.monotonic()
+                if outage is None:
+                    outage_since = now
+                if kind != outage:
+                    log(f"waiting: {kind}; retrying with backoff")
+                    outage = kind
+                if kind == BUSY:
+                    stats.busy_retries += 1
+                else:
+                    stats.outage_retries += 1
+                if max_outage is not None and now - outage_since > max_outage:
+                    raise OutageError(
+                        f"gave up after {now - outage_since:.0f} s (--max-outage): {kind}"
+                    ) from None
+                retries += 1
+                next_start = now + full_jitter_delay(
+                    rng.uniform, RETRY_BASE_SECONDS, RETRY_CAP_SECONDS, retries
+                )
                 continue
+            if outage is not None:
+                log(f"recovered after {time.monotonic() - outage_since:.1f} s: {outage} no more")
+                outage, retries = None, 0
             if not settled:
                 settle_long_lived_objects()
                 settled = True
