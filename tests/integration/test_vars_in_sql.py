@@ -36,6 +36,21 @@ def dbt(tmp_path_factory) -> LocalDbt:
             {"redshift_iam_role": "arn' x"},
             "the var redshift_iam_role must be 'default' or an IAM role ARN",
         ),
+        (  # #24: a string closing the cast rejected every new record
+            "stg_kinesis__stream_records",
+            {"max_clock_skew_seconds": "300 as bigint) * interval 1 second) --"},
+            "the var max_clock_skew_seconds must be a whole number of seconds, 0 or more",
+        ),
+        (
+            "stg_kinesis__feedback_records",
+            {"max_clock_skew_seconds": -5},
+            "the var max_clock_skew_seconds must be a whole number of seconds, 0 or more",
+        ),
+        (  # #24: a negative horizon counted a redelivered record twice
+            "stg_kinesis__stream_records",
+            {"duplicate_horizon_hours": -5},
+            "the var duplicate_horizon_hours must be a whole number of hours from 1 to 99999",
+        ),
     ],
 )
 def test_a_var_that_would_end_a_literal_fails_to_compile(dbt, target, model, vars, message):

@@ -92,7 +92,7 @@ records_validated as (
         case
             {{ record_checks_rejects(fields, 'fields_typed') }}
             when fields_typed.reported_at_typed > {{ dbt.dateadd(
-                'second', var('max_clock_skew_seconds', 300),
+                'second', max_clock_skew_seconds(),
                 'fields_typed.approximate_arrival_timestamp') }}
                 then 'reported_at_in_future'
         end as reject_reason

@@ -135,7 +135,7 @@ records_validated as (
         case
             {{ record_checks_rejects(fields, 'fields_typed') }}
             when fields_typed.tx_datetime_typed > {{ dbt.dateadd(
-                'second', var('max_clock_skew_seconds', 300),
+                'second', max_clock_skew_seconds(),
                 'fields_typed.approximate_arrival_timestamp') }}
                 then 'tx_datetime_in_future'
             when history_ids.transaction_id is not null then 'transaction_id_in_history'
@@ -205,7 +205,7 @@ deliveries_numbered as (
                 earlier_records.reject_reason is null
                 and earlier_records._arrived_at > (
                     select {{ dbt.dateadd(
-                        'hour', -var('duplicate_horizon_hours', 168), 'min(new_records._arrived_at)') }}
+                        'hour', -duplicate_horizon_hours(), 'min(new_records._arrived_at)') }}
                     from records_typed as new_records
                 )
                 and earlier_records.transaction_id in (
