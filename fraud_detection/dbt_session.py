@@ -33,6 +33,10 @@ class DbtError(UserError):
         super().__init__(" ".join(message.split()))
 
 
+class DbtParseError(DbtError):
+    """The project did not parse (a bad var, an unknown target): dbt's own message."""
+
+
 class WarehouseBusyError(DbtError):
     """Another process holds the local warehouse (DuckDB lets one process write a file)."""
 
@@ -88,9 +92,10 @@ class DbtSession:
         if self._runner is None:
             from dbt.cli.main import dbtRunner
 
-            parsed = dbtRunner().invoke(["parse", "--quiet", *self._common()])
+            # dbt prints nothing: a failure is raised with its own message, in one line
+            parsed = dbtRunner().invoke(["parse", "--log-level", "none", *self._common()])
             if not parsed.success:
-                raise DbtError(f"dbt parse failed: {_text(parsed.exception)}")
+                raise DbtParseError(f"dbt parse failed: {_text(parsed.exception)}")
             self._manifest = parsed.result
             self._runner = dbtRunner(manifest=parsed.result)
         return self._runner
@@ -144,11 +149,11 @@ class DbtSession:
         finally:
             # dbt adds the query to the manifest as node `inline_query` and removes it when
             # the command ends well; after a failure (say, the DuckDB file was busy) it stays,
-            # and every later show would fail on a duplicate name.
-            for unique_id in [
-                key for key, node in self._manifest.nodes.items() if node.name == "inline_query"
-            ]:
-                del self._manifest.nodes[unique_id]
+            # and every later show would fail on a duplicate name. (No manifest: the parse
+            # itself failed, and its DbtError, dbt's own message, goes on.)
+            nodes = self._manifest.nodes if self._manifest is not None else {}
+            for unique_id in [key for key, node in nodes.items() if node.name == "inline_query"]:
+                del nodes[unique_id]
         table = result.result.results[0].agate_table
         return [dict(zip(table.column_names, row, strict=True)) for row in table.rows]
 

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from common.errors import UserError
 from fraud_detection.alerts.alert import Mark, iso
-from fraud_detection.dbt_session import LIGHT_COMMAND_FLAGS, WarehouseBusyError
+from fraud_detection.dbt_session import LIGHT_COMMAND_FLAGS, DbtParseError, WarehouseBusyError
 
 MARKS_SQL = (
     "select sink, delivered_through_queued_at, delivered_through_transaction_id "
@@ -31,7 +31,7 @@ class WarehouseMarks:
     def load(self) -> dict[str, Mark | None]:
         try:
             rows = self.dbt.query(MARKS_SQL)
-        except WarehouseBusyError:
+        except (WarehouseBusyError, DbtParseError):
             raise
         except UserError as error:
             raise UserError(

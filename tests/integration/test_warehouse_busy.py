@@ -1,11 +1,14 @@
 """A command that finds the local warehouse held by another process says so in one line and
-exits 2 (DuckDB lets one process write a file); the refresh loop waits for it instead."""
+exits 2 (DuckDB lets one process write a file); the refresh loop waits for it instead. A
+project that does not parse (an unknown target, a bad var) is dbt's own message, in one line."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import time
+
+import pytest
 
 from fraud_detection.cli import main as detection
 from fraud_detection.testing.dbt import base_env
@@ -41,3 +44,29 @@ def test_a_busy_warehouse_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
     finally:
         holder.kill()
         holder.wait()
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ["alerts", "--target", "nosuch"],
+            "The profile 'fraud_detection' does not have a target named 'nosuch'",
+        ),
+        (
+            ["detect", "--vars", '{"label_delay_days": "x"}', "--duration", "1"],
+            "the var label_delay_days must be a whole number of days",
+        ),
+    ],
+)
+def test_a_project_that_does_not_parse_is_dbts_own_message_in_one_line(
+    tmp_path, monkeypatch, capsys, argv, message
+):
+    for key, value in base_env(tmp_path).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("FRAUD_DUCKDB_PATH", str(tmp_path / "fraud_detection.duckdb"))
+    assert detection(argv) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: dbt parse failed: "), captured.err
+    assert message in err[0] and captured.out == ""
