@@ -204,6 +204,18 @@ def train(
     started = time.perf_counter()
     objective = options.objective.upper()
     features = frame[list(options.features)].to_numpy(dtype=np.float64)
+    missing_values = {
+        column: int(count)
+        for column, count in zip(options.features, np.isnan(features).sum(axis=0), strict=True)
+        if count
+    }
+    if missing_values or frame[options.target].isna().any():
+        missing_values[options.target] = int(frame[options.target].isna().sum())
+        described = ", ".join(f"{c} ({n:,} rows)" for c, n in missing_values.items() if n)
+        raise ValueError(
+            f"the training data holds NULLs in {described}: the learner needs every input and"
+            " the label; check the history for missing values"
+        )
     labels = frame[options.target].to_numpy(dtype=np.int64)
     times = pd.to_datetime(frame[options.time_column])
     plan = plan_validation(

@@ -111,3 +111,14 @@ def test_redshift_hyperparameter_names_and_quoted_values_set_xgboost():
         MODEL_XGBOOST_HYPERPARAMETERS["eta"],
     )
     assert (default["tree_method"], default["max_bin"]) == ("hist", 4096)
+
+
+def test_nulls_in_the_training_data_are_named_by_column_and_count():
+    frame = window(days=30, frauds=40)
+    frame.loc[frame.index[:3], "tx_amount"] = np.nan
+    frame.loc[frame.index[5:6], "terminal_id_risk_7day_window"] = None
+    with pytest.raises(
+        ValueError,
+        match=r"NULLs in tx_amount \(3 rows\), terminal_id_risk_7day_window \(1 rows\)",
+    ):
+        train(frame, TrainingOptions(), "m")
