@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import re
 import sys
@@ -67,9 +68,37 @@ def non_negative_int(text: str) -> int:
 
 def positive_float(text: str) -> float:
     value = float(text)
-    if not value > 0:
+    if not value > 0 or not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
     return value
+
+
+# What a 24 GiB machine holds: the default world (5,000 customers, 183 days) makes 1.77M
+# transactions, about 1.9 a customer a day, and `generate` peaks at about 160 bytes a
+# transaction (441 MB in all); 40M customer-days, about 77M transactions, stay near 13 GB.
+MAX_CUSTOMERS = MAX_TERMINALS = 1_000_000
+MAX_DAYS = 3_660
+MAX_CUSTOMER_DAYS = 40_000_000
+MIN_RATE, MAX_RATE = 0.01, 1_000_000.0
+
+
+def bounded(kind, low, high):
+    """An argparse type: a finite ``kind`` (int or float) from ``low`` to ``high``."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text}") from None
+        if not (math.isfinite(value) and low <= value <= high):
+            raise argparse.ArgumentTypeError(f"must be from {low:,} to {high:,}, got {text}")
+        return value
+
+    return parse
+
+
+rate = bounded(float, MIN_RATE, MAX_RATE)
+days = bounded(int, 1, MAX_DAYS)
 
 
 def endpoint_url(text: str) -> str:
@@ -134,8 +163,18 @@ def add_world_arguments(
         "world (the same values give the same customers and terminals)"
     )
     defaults = WorldConfig()
-    world.add_argument("--customers", type=positive_int, default=defaults.customers)
-    world.add_argument("--terminals", type=positive_int, default=defaults.terminals)
+    world.add_argument(
+        "--customers",
+        type=bounded(int, 1, MAX_CUSTOMERS),
+        default=defaults.customers,
+        help=f"1 to {MAX_CUSTOMERS:,} (default %(default)s)",
+    )
+    world.add_argument(
+        "--terminals",
+        type=bounded(int, 1, MAX_TERMINALS),
+        default=defaults.terminals,
+        help=f"1 to {MAX_TERMINALS:,} (default %(default)s)",
+    )
     world.add_argument(
         "--radius",
         type=positive_float,

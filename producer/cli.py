@@ -19,12 +19,18 @@ from common.errors import UserError
 from common.stopping import StopFlag, handling_signals
 from producer import local_kinesis
 from producer.arguments import (
+    MAX_CUSTOMER_DAYS,
+    MAX_DAYS,
+    MAX_RATE,
+    MIN_RATE,
     OneLineParser,
     add_world_arguments,
+    days,
     endpoint_url,
     output_file,
     positive_float,
     positive_int,
+    rate,
     run,
     server_port,
     stream_name,
@@ -63,7 +69,13 @@ def _parser() -> argparse.ArgumentParser:
 
     generate = commands.add_parser("generate", help="write a labelled history and customer_info")
     add_world_arguments(generate)
-    generate.add_argument("--days", type=positive_int, default=183)
+    generate.add_argument(
+        "--days",
+        type=days,
+        default=183,
+        help=f"1 to {MAX_DAYS:,}; customers x days at most {MAX_CUSTOMER_DAYS:,}, what a"
+        " 24 GiB machine holds (default %(default)s)",
+    )
     generate.add_argument("--out", type=Path, required=True, help="output folder")
     generate.add_argument("--format", choices=("parquet", "csv"), default="parquet")
     generate.set_defaults(handler=_generate)
@@ -73,9 +85,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_stream_arguments(stream)
     stream.add_argument(
         "--rate",
-        type=positive_float,
+        type=rate,
         default=100.0,
-        help="records per second (default %(default)s)",
+        help=f"records per second, {MIN_RATE} to {MAX_RATE:,.0f} (default %(default)s)",
     )
     amount = stream.add_mutually_exclusive_group(required=True)
     amount.add_argument("--count", type=positive_int, help="records to send")
@@ -93,7 +105,9 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("file", type=Path)
     _add_stream_arguments(replay)
     replay.add_argument(
-        "--rate", type=positive_float, help="records per second (default: as fast as it can)"
+        "--rate",
+        type=rate,
+        help=f"records per second, {MIN_RATE} to {MAX_RATE:,.0f} (default: as fast as it can)",
     )
     replay.add_argument("--count", type=positive_int, help="send only the first N records")
     _add_feedback_arguments(replay)
@@ -195,6 +209,11 @@ def _add_feedback_arguments(parser: argparse.ArgumentParser) -> None:
 def _generate(args: argparse.Namespace) -> int:
     from producer.generate import generate_files
 
+    if args.customers * args.days > MAX_CUSTOMER_DAYS:
+        raise UserError(
+            f"--customers {args.customers:,} x --days {args.days:,} is more than"
+            f" {MAX_CUSTOMER_DAYS:,} customer-days, more than a 24 GiB machine holds"
+        )
     generated = generate_files(world_config(args), args.days, args.out, args.format)
     print(generated.summary(args.days))
     return 0

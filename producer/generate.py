@@ -42,6 +42,10 @@ def generate_files(config: WorldConfig, days: int, out: Path, file_format: str) 
 
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} is a file, not a folder")
+    try:  # before the work: a folder that cannot be made fails now, in one line
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UserError(f"cannot make the --out folder {out}: {error.strerror}") from None
     started = time.perf_counter()
     history = generate_history(build_world(config), days)
     if len(history) == 0:

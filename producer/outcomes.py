@@ -8,6 +8,7 @@ import csv
 from pathlib import Path
 from types import TracebackType
 
+from common.errors import UserError
 from producer.publish import GivenUp, PublishStats, given_up_line
 from producer.records import LABEL_COLUMNS, Record
 
@@ -24,13 +25,25 @@ class Outcomes:
         self._labels = None
 
     def __enter__(self) -> Outcomes:
+        """Opens the labels file, and makes --failed-out's folder, before anything is sent: a
+        path that cannot be written fails now, in one line, not after records went out."""
+        try:
+            self.failed_out.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise UserError(f"cannot write --failed-out {self.failed_out}: {_why(error)}") from None
         if self.labels_out is not None:
-            self.labels_out.parent.mkdir(parents=True, exist_ok=True)
-            new = not self.labels_out.exists() or self.labels_out.stat().st_size == 0
-            self._labels_file = self.labels_out.open("a", newline="")
-            self._labels = csv.writer(self._labels_file)
-            if new:
-                self._labels.writerow(LABEL_COLUMNS)
+            try:
+                self.labels_out.parent.mkdir(parents=True, exist_ok=True)
+                new = not self.labels_out.exists() or self.labels_out.stat().st_size == 0
+                self._labels_file = self.labels_out.open("a", newline="")
+                self._labels = csv.writer(self._labels_file)
+                if new:
+                    self._labels.writerow(LABEL_COLUMNS)
+                self._labels_file.flush()
+            except OSError as error:
+                raise UserError(
+                    f"cannot write --labels-out {self.labels_out}: {_why(error)}"
+                ) from None
         return self
 
     def record(self, record: Record, given_up: GivenUp | None) -> None:
@@ -48,7 +61,6 @@ class Outcomes:
 
     def _write_failed(self, given_up: GivenUp) -> None:
         if self._failed is None:
-            self.failed_out.parent.mkdir(parents=True, exist_ok=True)
             self._failed = self.failed_out.open("a")
         self._failed.write(given_up_line(given_up))
 
@@ -63,3 +75,11 @@ class Outcomes:
         for file in (self._labels_file, self._failed):
             if file is not None:
                 file.close()
+
+
+def _why(error: OSError) -> str:
+    """Why a path cannot be written, in words (making a folder where a file is says
+    'File exists')."""
+    if isinstance(error, FileExistsError):
+        return "a file stands where its folder should be"
+    return error.strerror or str(error)

@@ -137,11 +137,11 @@ def test_replay_publishes_a_file_in_time_order(kinesalite, kinesis_client, strea
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["generate", "--out", "x", "--days", "0"], "--days: must be a positive integer"),
+        (["generate", "--out", "x", "--days", "0"], "--days: must be from 1 to 3,660"),
         (["generate", "--out", "x", "--start-date", "2020-13-01"], "not a date"),
         (["stream", "--count", "1"], "--labels-out"),
         (["stream", "--count", "1", "--duration", "2", "--labels-out", "l"], "not allowed with"),
-        (["stream", "--rate", "-5", "--count", "1", "--labels-out", "l"], "positive number"),
+        (["stream", "--rate", "-5", "--count", "1", "--labels-out", "l"], "from 0.01 to"),
         (["frobnicate"], "invalid choice"),
     ],
 )
@@ -316,3 +316,25 @@ def test_sigterm_sends_what_is_in_flight_then_summarises(
     sent = int(out.split("sent ")[1].split(" records")[0].replace(",", ""))
     generated = len(list(csv.DictReader(labels.open())))
     assert 0 < sent == generated == len(all_payloads(kinesis_client, stream_name))
+
+
+@pytest.mark.parametrize(
+    "option, path, message",
+    [
+        ("--labels-out", "/proc/version", "cannot write --labels-out /proc/version"),
+        ("--labels-out", "{tmp}/a_file/labels.csv", "a file stands where its folder should be"),
+        ("--failed-out", "{tmp}/a_file/failed.jsonl", "a file stands where its folder should be"),
+    ],
+)
+def test_an_output_that_cannot_be_written_fails_before_anything_is_sent(
+    kinesalite, kinesis_client, stream_name, tmp_path, capsys, option, path, message
+):
+    (tmp_path / "a_file").write_text("")
+    argv = ["stream", "--stream", stream_name, "--endpoint-url", kinesalite.endpoint_url,
+            "--customers", "20", "--terminals", "40", "--count", "5",
+            option, path.replace("{tmp}", str(tmp_path))]  # fmt: skip
+    if option != "--labels-out":
+        argv += ["--labels-out", str(tmp_path / "labels.csv")]
+    assert main(argv) == 2
+    assert message in one_line_error(capsys)
+    assert not any(read_stream(kinesis_client, stream_name).values())  # nothing sent

@@ -71,6 +71,20 @@ def files(tmp_path):
             "row 2: TX_DATETIME 'notadate' is not a timestamp",
         ),
         (["local-kinesis", "start", "--port", "80"], "must be a port from 1024 to 65535"),
+        # #24: bounds a 24 GiB machine can hold, and paths that cannot be written
+        (["stream", "--rate", "inf", "--count", "1"], "must be from 0.01 to 1,000,000"),
+        (["stream", "--rate", "1e-300", "--count", "1"], "must be from 0.01 to 1,000,000"),
+        (["replay", "{tmp}/no_amount.csv", "--rate", "nan"], "must be from 0.01 to 1,000,000"),
+        (["generate", "--customers", "99999999999", "--out", "{tmp}/w"], "from 1 to 1,000,000"),
+        (["generate", "--days", "99999999", "--out", "{tmp}/w"], "must be from 1 to 3,660"),
+        (
+            ["generate", "--customers", "1000000", "--days", "100", "--out", "{tmp}/w"],
+            "more than 40,000,000 customer-days, more than a 24 GiB machine holds",
+        ),
+        (
+            ["generate", "--days", "2", "--out", "{tmp}/a_file/w"],
+            "cannot make the --out folder",
+        ),
     ],
 )
 def test_the_producer_refuses_bad_input_in_one_line(files, argv, message, capsys):
@@ -84,6 +98,7 @@ def test_the_producer_refuses_bad_input_in_one_line(files, argv, message, capsys
         (["demo", "--port", "80"], "must be a port from 1024 to 65535"),
         (["detect", "--alerts-out", "{tmp}/a_folder"], "is a folder, not a file"),
         (["alerts", "--alerts-out", "{tmp}/a_folder"], "is a folder, not a file"),
+        (["demo", "--rate", "inf"], "must be from 0.01 to 1,000,000"),
     ],
 )
 def test_the_detection_commands_refuse_bad_input_in_one_line(files, argv, message, capsys):

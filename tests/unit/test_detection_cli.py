@@ -20,7 +20,7 @@ def one_line_error(capsys) -> str:
         (["detect", "--vars", "{not json"], "not JSON"),
         (["alerts", "--vars", "[1, 2]"], "not a JSON object"),
         (["detect", "--interval", "0"], "must be a positive number"),
-        (["demo", "--rate", "-5"], "must be a positive number"),
+        (["demo", "--rate", "-5"], "must be from 0.01 to 1,000,000"),
         (["detect", "--retrain-every", "0"], "must be a positive number"),
         (["detect", "--retrain-every", "7"], "--retrain-every needs the var training_days"),
     ],
