@@ -26,6 +26,7 @@ from producer.arguments import (
     rate,
     run,
     server_port,
+    sns_topic_arn,
     world_config,
 )
 
@@ -117,10 +118,11 @@ def _add_alert_arguments(parser: argparse.ArgumentParser) -> None:
     )
     sinks.add_argument(
         "--sns-topic-arn",
+        type=sns_topic_arn,
         default=os.environ.get("FRAUD_ALERTS_SNS_TOPIC_ARN"),
         help="publish alerts to this SNS topic (default: $FRAUD_ALERTS_SNS_TOPIC_ARN)",
     )
-    sinks.add_argument("--region", help="AWS region of the SNS topic")
+    sinks.add_argument("--region", help="AWS region of the SNS topic (default: the ARN's)")
     sinks.add_argument("--profile", help="AWS named profile")
 
 

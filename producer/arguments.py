@@ -130,6 +130,25 @@ def server_port(text: str) -> int:
     return value
 
 
+SNS_TOPIC_ARN = re.compile(
+    r"arn:aws[a-z-]*:sns:(?P<region>[a-z]{2}(-[a-z]+)+-[0-9]):[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?"
+)
+
+
+def sns_topic_arn(text: str) -> str:
+    """An SNS topic ARN, arn:aws:sns:<region>:<account>:<topic>: its region is the client's."""
+    if not SNS_TOPIC_ARN.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"not an SNS topic ARN (arn:aws:sns:<region>:<12-digit account>:<topic>): {text}"
+        )
+    return text
+
+
+def arn_region(arn: str) -> str:
+    """The region of an ARN that sns_topic_arn accepted."""
+    return SNS_TOPIC_ARN.fullmatch(arn)["region"]
+
+
 def output_file(text: str) -> Path:
     """A file to write or append to: not an existing folder."""
     path = Path(text)

@@ -154,6 +154,10 @@ def build_delivery(
     if sns_topic_arn:
         import boto3
 
-        session = boto3.Session(profile_name=profile, region_name=region)
+        from producer.arguments import arn_region
+
+        session = boto3.Session(
+            profile_name=profile, region_name=region or arn_region(sns_topic_arn)
+        )
         sinks.append(SnsSink(session.client("sns"), sns_topic_arn))
     return AlertDelivery(sinks, WarehouseMarks(dbt))

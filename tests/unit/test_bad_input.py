@@ -99,6 +99,7 @@ def test_the_producer_refuses_bad_input_in_one_line(files, argv, message, capsys
         (["detect", "--alerts-out", "{tmp}/a_folder"], "is a folder, not a file"),
         (["alerts", "--alerts-out", "{tmp}/a_folder"], "is a folder, not a file"),
         (["demo", "--rate", "inf"], "must be from 0.01 to 1,000,000"),
+        (["alerts", "--sns-topic-arn", "arn:aws:sns::123456789012:t"], "not an SNS topic ARN"),
     ],
 )
 def test_the_detection_commands_refuse_bad_input_in_one_line(files, argv, message, capsys):
@@ -131,3 +132,11 @@ def test_what_generate_writes_is_private(tmp_path):
         "customer_info.parquet",
     ]
     assert all(path.stat().st_mode & 0o777 == 0o600 for path in written)
+
+
+def test_an_sns_topic_lives_in_its_arns_region():
+    from producer.arguments import arn_region, sns_topic_arn
+
+    arn = sns_topic_arn("arn:aws:sns:eu-west-1:123456789012:fraud-alerts")
+    assert arn_region(arn) == "eu-west-1"
+    assert arn_region("arn:aws-us-gov:sns:us-gov-west-1:123456789012:a.fifo") == "us-gov-west-1"
