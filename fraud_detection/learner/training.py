@@ -107,9 +107,9 @@ def make_learner(name: str, seed: int, hyperparameters: dict | None = None):
     bins, and with 256 the default world's training months have no edge between 195.96 and
     the largest amount, so the amount rule (every transaction over 220 a fraud, 0.19% of
     rows) could not be learnt: 77% of the test period's such frauds were flagged, and those
-    missed were just over 220, with probabilities of 0.16 to 0.30. With 4,096 bins: 99.9%,
-    precision at the tuned threshold 0.892 -> 0.922 (bench model, every row of the training
-    months)."""
+    missed were just over 220, with probabilities of 0.16 to 0.30. bench model fits both on
+    every row of the training months: amount-rule recall 0.73 with 256 bins, 0.998 with
+    4,096, for 1.05x the fit time."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler

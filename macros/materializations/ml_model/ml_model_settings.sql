@@ -3,9 +3,10 @@
     features: the input columns in the prediction function's argument order; target: the
     label; time_column: orders the rows for the local time-ordered validation (not an
     input); id_column: a row's unique id, by which a training set over MAX_CELLS keeps every
-    positive and a seeded sample of the rest (ml_model_training_sample); gate_days: when set, the newest gate_days days of the training SELECT are held
-    out as the gate week, on which a new version must not be worse than the serving one by
-    more than gate_tolerance (average precision, card precision@100) to serve. The rest are
+    positive and a seeded sample of the rest (ml_model_training_sample); gate_days: when
+    set, the newest gate_days days of the training SELECT are held out as the gate week, on
+    which a new version must not be worse than the serving one by more than gate_tolerance
+    (average precision, card precision@100) to serve. The rest are
     CREATE MODEL's options:
     https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_MODEL.html
     - AUTO ON: MODEL_TYPE optional, PROBLEM_TYPE, OBJECTIVE (MSE, Accuracy, F1, F1Macro, AUC),
