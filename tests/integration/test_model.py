@@ -244,3 +244,22 @@ def test_over_max_cells_every_fraud_and_a_seeded_sample_train_and_probabilities_
         raw = dict(zip(metrics["labels"], metrics["probabilities"], strict=True))["1"]
         assert probability == pytest.approx(prior_corrected(raw, rate))
         assert prediction == int(probability >= threshold - 1e-12)
+
+
+def test_a_versions_table_made_before_a_column_was_added_gains_it(dbt):
+    """A local warehouse kept for months: its dbt_ml_model_versions predates
+    genuine_sample_rate; the next training adds the column and goes on."""
+    import duckdb
+
+    with duckdb.connect(str(dbt.database)) as connection:
+        connection.execute("alter table dbt_ml_model_versions drop column genuine_sample_rate")
+    before = len(versions(dbt))
+    retrained = dbt.run(
+        "run", "-s", "cust_cc_txn_fd", vars=dbt.history_vars + ", retrain_models: true"
+    )
+    assert retrained.returncode == 0, retrained.output[-3000:]
+    assert len(versions(dbt)) == before + 1
+    [(rate,)] = dbt.query(
+        "select genuine_sample_rate from dbt_ml_model_versions order by version desc limit 1"
+    )
+    assert 0 < rate <= 1

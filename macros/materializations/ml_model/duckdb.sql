@@ -12,7 +12,8 @@
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
     {% call statement('create_versions') %}
-        {{ ml_model_versions_create_sql(versions) }}
+        {{ ml_model_versions_create_sql(versions) }};
+        {{ ml_model_versions_upgrade_sql(versions) }}
     {% endcall %}
     {% call statement('training_data') %}
         create or replace table {{ training }} as
