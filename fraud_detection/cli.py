@@ -19,10 +19,10 @@ from producer import local_kinesis
 from producer.arguments import (
     OneLineParser,
     add_world_arguments,
+    days,
     json_object,
     output_file,
     positive_float,
-    positive_int,
     rate,
     run,
     server_port,
@@ -91,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="the main job end to end, with a summary and report")
     add_world_arguments(demo, start_help="default: --days before today, so it ends today")
-    demo.add_argument("--days", type=positive_int, default=183, help="days of history")
+    demo.add_argument("--days", type=days, default=183, help="days of history, 1 to 3,660")
     demo.add_argument("--rate", type=rate, default=300.0, help="transactions/s")
     demo.add_argument("--duration", type=positive_float, default=60.0, help="seconds to stream")
     demo.add_argument(

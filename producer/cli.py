@@ -209,11 +209,6 @@ def _add_feedback_arguments(parser: argparse.ArgumentParser) -> None:
 def _generate(args: argparse.Namespace) -> int:
     from producer.generate import generate_files
 
-    if args.customers * args.days > MAX_CUSTOMER_DAYS:
-        raise UserError(
-            f"--customers {args.customers:,} x --days {args.days:,} is more than"
-            f" {MAX_CUSTOMER_DAYS:,} customer-days, more than a 24 GiB machine holds"
-        )
     generated = generate_files(world_config(args), args.days, args.out, args.format)
     print(generated.summary(args.days))
     return 0

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from common.errors import UserError
+from producer.arguments import MAX_CUSTOMER_DAYS
 from producer.world import WorldConfig, build_world
 
 
@@ -40,6 +41,11 @@ def generate_files(config: WorldConfig, days: int, out: Path, file_format: str) 
     from producer.files import transactions_table, write_table
     from producer.history import generate_history
 
+    if config.customers * days > MAX_CUSTOMER_DAYS:  # both `generate` and the demo come here
+        raise UserError(
+            f"--customers {config.customers:,} x --days {days:,} is more than"
+            f" {MAX_CUSTOMER_DAYS:,} customer-days, more than a 24 GiB machine holds"
+        )
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} is a file, not a folder")
     try:  # before the work: a folder that cannot be made fails now, in one line

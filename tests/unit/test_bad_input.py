@@ -99,6 +99,8 @@ def test_the_producer_refuses_bad_input_in_one_line(files, argv, message, capsys
         (["detect", "--alerts-out", "{tmp}/a_folder"], "is a folder, not a file"),
         (["alerts", "--alerts-out", "{tmp}/a_folder"], "is a folder, not a file"),
         (["demo", "--rate", "inf"], "must be from 0.01 to 1,000,000"),
+        (["demo", "--days", "99999999"], "must be from 1 to 3,660"),
+        (["demo", "--customers", "1000000", "--days", "100"], "more than 40,000,000 customer-days"),
         (["alerts", "--sns-topic-arn", "arn:aws:sns::123456789012:t"], "not an SNS topic ARN"),
     ],
 )
