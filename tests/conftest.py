@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from fraud_detection import dbt_flag_source
 from fraud_detection.testing.kinesis import fresh_streams
 from fraud_detection.testing.ports import free_port
 from producer.kinesis import make_client
@@ -40,6 +41,9 @@ def pytest_configure(config: pytest.Config) -> None:
     from dbt_common.tests import enable_test_caching
 
     enable_test_caching()
+    # Every in-process dbt command here, whoever starts it: dbt-common's inspect.stack() per
+    # behavior flag costs most of a `dbt show` under a test worker's deep stack.
+    dbt_flag_source.install()
     # Each worker's learners get their share of the cores (OpenMP reads this once, when XGBoost
     # loads): two workers' learners each asking for every core fight, and run several times
     # slower on this 2-core machine.

@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from fraud_detection import dbt_flag_source
 from fraud_detection.defaults import PROJECT_DIR
 from fraud_detection.testing.kinesis import feedback_stream
 
@@ -123,6 +124,7 @@ def invoke(args: list[str], env: dict[str, str], folder: Path = PROJECT_DIR) -> 
     2 error, as the `dbt` command's) and what it printed."""
     from dbt.cli.main import dbtRunner
 
+    dbt_flag_source.install()
     printed = io.StringIO()
     with (
         reused_parse(args, env, folder),
