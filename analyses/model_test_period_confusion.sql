@@ -1,7 +1,7 @@
 -- Predictions against the ground truth on a test period after the training window (the
 -- walkthrough's check), with the confusion matrix, precision and recall. Set the vars
 -- test_start (e.g. 7 days after training_end, for the label delay) and, optionally, test_end.
-{%- set fraud_model = var('fraud_model') %}
+{%- set fraud_model = project_var('fraud_model') %}
 {%- set functions = ml_model_serving_functions(fraud_model['name'], fraud_model['function']) %}
 
 with
@@ -11,11 +11,11 @@ test_period as (
     select *
     from {{ ref('int_training_features') }}
     where
-        {% if timestamp_var('test_end') %}
-            tx_datetime >= cast('{{ timestamp_var("test_start", "2018-08-08") }}' as timestamp)
-            and tx_datetime < cast('{{ timestamp_var("test_end") }}' as timestamp)
+        {% if project_var('test_end', none) %}
+            tx_datetime >= cast('{{ project_var("test_start", "2018-08-08") }}' as timestamp)
+            and tx_datetime < cast('{{ project_var("test_end", none) }}' as timestamp)
         {% else %}
-            tx_datetime >= cast('{{ timestamp_var("test_start", "2018-08-08") }}' as timestamp)
+            tx_datetime >= cast('{{ project_var("test_start", "2018-08-08") }}' as timestamp)
         {% endif %}
 
 ),

@@ -2,7 +2,7 @@
     its counts before each window are as of (boundary), as timestamp_lookup values; both
     1900-01-01 when the relation does not exist yet or is empty. -#}
 {% macro customer_totals_taken(relation) -%}
-    {%- set online = execute and not var('offline_compile', false) -%}
+    {%- set online = execute and not project_var('offline_compile', false) -%}
     {%- if online and load_relation(relation) is none -%}
         {%- set never = modules.datetime.datetime(1900, 1, 1) -%}
         {{ return({'taken': never, 'boundary': never}) }}
@@ -21,7 +21,7 @@
     totals were built with (a reloaded history). Its pre-hook then empties it. -#}
 {% macro customer_totals_rebuild(relation, history) -%}
     {#- An offline compile renders the incremental run, without asking the warehouse. -#}
-    {%- if var('offline_compile', false) -%}
+    {%- if project_var('offline_compile', false) -%}
         {{ return(false) }}
     {%- elif not is_incremental() -%}
         {{ return(true) }}

@@ -46,7 +46,7 @@
     the targets are picked out and joined. The var features_rendering: portable selects the
     default rendering. -#}
 {% macro duckdb__customer_windows(cte, events, targets, windows) %}
-{%- if var('features_rendering', 'native') == 'portable' -%}
+{%- if project_var('features_rendering', 'native') == 'portable' -%}
     {{ return(default__customer_windows(cte, events, targets, windows)) }}
 {%- endif -%}
 {%- set targets_are_events = events == targets -%}

@@ -1,7 +1,7 @@
 {#- The window lengths in days of the customer and terminal features (var feature_windows),
     checked: whole numbers of days, shortest first. -#}
 {% macro feature_windows() -%}
-    {%- set windows = var('feature_windows') -%}
+    {%- set windows = project_var('feature_windows') -%}
     {%- if windows is string or windows is not sequence or windows | length == 0
         or windows | reject('integer') | list or windows | select('lt', 1) | list
         or windows | list != windows | sort | unique | list -%}

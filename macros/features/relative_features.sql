@@ -35,7 +35,7 @@
                 'customer_id_nb_tx_' ~ w ~ 'day_window', 'customer_id_nb_tx_' ~ longest ~ '_window'),
         }) -%}
     {%- endfor -%}
-    {%- set names = var('fraud_model_plus')['extra_inputs'] -%}
+    {%- set names = project_var('fraud_model_plus')['extra_inputs'] -%}
     {%- for name in names -%}
         {%- if name not in definitions -%}
             {{ exceptions.raise_compiler_error(

@@ -39,7 +39,7 @@
     frames run over the carried rows themselves; otherwise the targets join the labelled
     events as rows without a label, which the sum skips. -#}
 {% macro duckdb__terminal_windows(cte, events, targets, carried, windows, delay_days) %}
-{%- if var('features_rendering', 'native') == 'portable' -%}
+{%- if project_var('features_rendering', 'native') == 'portable' -%}
     {{ return(default__terminal_windows(cte, events, targets, carried, windows, delay_days)) }}
 {%- endif -%}
 {%- set targets_are_events = events == targets -%}

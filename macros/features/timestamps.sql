@@ -4,7 +4,7 @@
     scalar subquery. Literals let the warehouse skip blocks by their zone maps; a subquery
     would not, which only a first run can afford. -#}
 {% macro timestamp_lookup(query, default='1900-01-01', ask=true) -%}
-    {%- if ask and execute and not var('offline_compile', false) -%}
+    {%- if ask and execute and not project_var('offline_compile', false) -%}
         {%- set value = run_query(query).columns[0].values()[0] -%}
         {%- if value is none -%}
             {%- set value = modules.datetime.datetime.strptime(default, '%Y-%m-%d') -%}

@@ -51,15 +51,16 @@ select * from training_window
     literals once the warehouse is asked, so that the SQL, which Redshift's fingerprint
     reads, moves with the window. -#}
 {% macro fraud_model_training_window() %}
-    {%- set days = checked_var('training_days', var('training_days'), '[1-9][0-9]{0,4}', 'a whole number of days, 1 or more') -%}
+    {%- set days = project_var('training_days') -%}
     {%- if days is none -%}
         {%- set bounds = {} -%}
-        {%- for bound in ['start', 'end'] if timestamp_var('training_' ~ bound) -%}
-            {%- do bounds.update({bound: "cast('" ~ timestamp_var('training_' ~ bound) ~ "' as timestamp)"}) -%}
+        {%- set given = {'start': project_var('training_start', none), 'end': project_var('training_end', none)} -%}
+        {%- for bound, at in given.items() if at -%}
+            {%- do bounds.update({bound: "cast('" ~ at ~ "' as timestamp)"}) -%}
         {%- endfor -%}
         {{ return({'start': bounds.get('start'), 'end': bounds.get('end')}) }}
     {%- endif -%}
-    {%- if timestamp_var('training_start') or timestamp_var('training_end') -%}
+    {%- if project_var('training_start', none) or project_var('training_end', none) -%}
         {{ exceptions.raise_compiler_error(
             "the var training_days slides the training window: leave training_start and training_end unset") }}
     {%- endif -%}
@@ -77,7 +78,7 @@ select * from training_window
 
 {#- The var model_gate_days, checked: the days of the gate week. -#}
 {% macro fraud_model_gate_days() %}
-    {{ return(checked_var('model_gate_days', var('model_gate_days'), '[1-9][0-9]{0,2}', 'a whole number of days, 1 or more') | int) }}
+    {{ return(project_var('model_gate_days') | int) }}
 {% endmacro %}
 
 
@@ -91,19 +92,18 @@ select * from training_window
         'time_column': 'tx_datetime',
         'id_column': 'transaction_id',
         'features': inputs,
-        'auto': var('model_auto', true),
-        'model_type': var('model_type', none),
+        'auto': project_var('model_auto', true),
+        'model_type': project_var('model_type', none),
         'problem_type': 'binary_classification',
-        'objective': var('model_objective', none),
-        'hyperparameters': var('model_hyperparameters', none)
-            or (none if var('model_auto', true) else var('model_xgboost_hyperparameters')),
-        's3_bucket': var('redshift_ml_s3_bucket', ''),
+        'objective': project_var('model_objective', none),
+        'hyperparameters': project_var('model_hyperparameters', none)
+            or (none if project_var('model_auto', true) else project_var('model_xgboost_hyperparameters')),
+        's3_bucket': project_var('redshift_ml_s3_bucket', ''),
         's3_garbage_collect': true,
-        'max_runtime': var('model_max_runtime'),
-        'max_cells': var('model_max_cells', none),
-        'kms_key_id': var('model_kms_key_id', none),
-        'gate_days': fraud_model_gate_days() if var('training_days') else none,
-        'gate_tolerance': checked_var('model_gate_tolerance', var('model_gate_tolerance'),
-            '(0|1)([.]0*)?|0?[.][0-9]+', 'a fraction, from 0 to 1') | float,
+        'max_runtime': project_var('model_max_runtime'),
+        'max_cells': project_var('model_max_cells', none),
+        'kms_key_id': project_var('model_kms_key_id', none),
+        'gate_days': fraud_model_gate_days() if project_var('training_days') else none,
+        'gate_tolerance': project_var('model_gate_tolerance') | float,
     }) }}
 {% endmacro %}

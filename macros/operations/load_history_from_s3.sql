@@ -13,10 +13,10 @@
     {%- if not s3_path or not s3_path.startswith('s3://') -%}
         {{ exceptions.raise_compiler_error("load_history_from_s3: s3_path must be an s3:// URL, got " ~ s3_path) }}
     {%- endif -%}
-    {%- set role = iam_role or var('redshift_iam_role') -%}
+    {%- set role = iam_role or project_var('redshift_iam_role') -%}
     {%- set role_clause = 'default' if role == 'default' else "'" ~ role ~ "'" -%}
     {%- set table = api.Relation.create(
-        database=target.database, schema=var('history_schema'), identifier='cust_payment_tx_history') -%}
+        database=target.database, schema=project_var('history_schema'), identifier='cust_payment_tx_history') -%}
     {%- set format_clause = 'format as parquet' if file_format == 'parquet' else "format as csv ignoreheader 1 timeformat 'auto'" -%}
     {% set statements %}
         create schema if not exists {{ table.schema }};

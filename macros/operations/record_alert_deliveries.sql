@@ -10,11 +10,11 @@
     {%- set sinks = [] %}
     {%- set rows = [] %}
     {%- for mark in marks %}
-        {%- set sink = "'" ~ checked_var('sink', mark['sink'], '[a-z]+', 'a sink name') ~ "'" %}
-        {%- set at = checked_var('queued_at', mark['queued_at'],
+        {%- set sink = "'" ~ checked_argument('sink', mark['sink'], '[a-z]+', 'a sink name') ~ "'" %}
+        {%- set at = checked_argument('queued_at', mark['queued_at'],
             '[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,6})?',
             'a timestamp, YYYY-MM-DD HH:MM:SS[.ffffff]') %}
-        {%- set transaction_id = checked_var('transaction_id', mark['transaction_id'],
+        {%- set transaction_id = checked_argument('transaction_id', mark['transaction_id'],
             '[0-9]{1,19}', 'a transaction id') %}
         {%- do sinks.append(sink) %}
         {%- do rows.append("(" ~ sink ~ ", "

@@ -6,8 +6,8 @@
     `dbt run-operation record_ml_model_gate --args '{model_name: ..., version: N, decision:
     {...}}'`, in one transaction. -#}
 {% macro record_ml_model_gate(model_name, version, decision) %}
-    {%- set model_name = checked_var('model_name', model_name, '[a-z_][a-z0-9_]*', 'a model name') %}
-    {%- set version = checked_var('version', version, '[0-9]{1,9}', 'a version number') %}
+    {%- set model_name = checked_argument('model_name', model_name, '[a-z_][a-z0-9_]*', 'a model name') %}
+    {%- set version = checked_argument('version', version, '[0-9]{1,9}', 'a version number') %}
     {%- set versions = ml_model_versions_relation(ref(model_name)) %}
     {%- call statement('record_gate', auto_begin=True) %}
         {{ ml_model_version_gate_sql(versions, model_name, version, decision, 'retiring') }}

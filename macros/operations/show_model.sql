@@ -2,7 +2,7 @@
     On Redshift a dbt model's name shows its serving version (<model>_v<N>, the newest in
     training when none serves yet); a version's own name shows that version. -#}
 {% macro show_model(model=none) %}
-    {%- set model = model or var('fraud_model')['name'] -%}
+    {%- set model = model or project_var('fraud_model')['name'] -%}
     {%- if target.type == 'redshift' -%}
         {%- set versions = api.Relation.create(
             database=target.database, schema=target.schema, identifier='dbt_ml_model_versions') -%}

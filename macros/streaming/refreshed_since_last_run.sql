@@ -8,7 +8,7 @@
     stream leaves the model empty, and the clause then takes everything. An offline compile
     (var offline_compile) renders the incremental clause without asking the warehouse. -#}
 {% macro refreshed_since_last_run(column) -%}
-    {%- if var('offline_compile', false) or is_incremental() -%}
+    {%- if project_var('offline_compile', false) or is_incremental() -%}
         where {{ column }} > {{ newest_refresh_taken(this) }}
     {%- endif -%}
 {%- endmacro %}
@@ -20,7 +20,7 @@
     the whole relation only when it took nothing for a day. Without a warehouse to ask
     (parsing, an offline compile), the lookup as a subquery. -#}
 {% macro newest_refresh_taken(relation) -%}
-    {%- if var('offline_compile', false) or not execute -%}
+    {%- if project_var('offline_compile', false) or not execute -%}
         (
             select coalesce(max(_refreshed_at), cast('1900-01-01' as timestamp))
             from {{ relation }}

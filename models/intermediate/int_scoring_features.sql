@@ -20,7 +20,7 @@
 {%- set new_rows = refreshed_since_last_run('_refreshed_at') %}
 {%- set bounds = customer_totals_taken(ref('int_customer_totals')) %}
 {#- A first run reads the bounds as subqueries (an offline compile asks nothing at all). #}
-{%- set ask = not var('offline_compile', false) and is_incremental() %}
+{%- set ask = not project_var('offline_compile', false) and is_incremental() %}
 {%- do bounds.update({
     'first': timestamp_lookup(
         'select min(tx_datetime) from ' ~ stream ~ ' ' ~ new_rows, '9000-01-01', ask),

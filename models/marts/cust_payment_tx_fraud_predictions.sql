@@ -6,7 +6,7 @@
         incremental_strategy='append',
         on_schema_change='fail',
         post_hook={
-            'sql': "{{ drop_retired_ml_models(var('fraud_model')['name']) }}",
+            'sql': "{{ drop_retired_ml_models(project_var('fraud_model')['name']) }}",
             'transaction': false,
         },
     )
@@ -21,7 +21,7 @@
 -- OFF Redshift ML creates no probability function: fraud_probability is then null.
 -- The prediction functions come with the trained model: depends_on: {{ ref('cust_cc_txn_fd') }}
 
-{%- set fraud_model = var('fraud_model') %}
+{%- set fraud_model = project_var('fraud_model') %}
 {%- set functions = ml_model_serving_functions(fraud_model['name'], fraud_model['function']) %}
 {%- set probabilities = 'scored_by_the_model.fraud_probabilities' if functions['probabilities'] %}
 {%- set inputs = [] %}

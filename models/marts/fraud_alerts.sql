@@ -33,7 +33,7 @@ predictions as (
 
 ),
 
-{%- if var('offline_compile', false) or is_incremental() %}
+{%- if project_var('offline_compile', false) or is_incremental() %}
 
     alerts_raised as (
 

@@ -8,7 +8,7 @@
 {{
     config(
         materialized='ml_model',
-        meta=fraud_model_meta(var('fraud_model')['function'], var('fraud_model')['inputs']),
+        meta=fraud_model_meta(project_var('fraud_model')['function'], project_var('fraud_model')['inputs']),
     )
 }}
 
@@ -16,4 +16,4 @@
     bucket fails here, naming the var, before anything reaches the warehouse. #}
 {%- do ml_model_settings() %}
 
-{{ fraud_model_training_set(var('fraud_model')['inputs']) }}
+{{ fraud_model_training_set(project_var('fraud_model')['inputs']) }}

@@ -4,11 +4,12 @@
     is fn_customer_cc_fd_plus. The same options and training window vars as cust_cc_txn_fd.
     Opt-in: a plain dbt build leaves it out (selectors.yml); dbt run -s cust_cc_txn_fd_plus
     trains it. The predictions keep calling fn_customer_cc_fd. -#}
-{%- set inputs = var('fraud_model')['inputs'] + var('fraud_model_plus')['extra_inputs'] %}
+{%- set plus = project_var('fraud_model_plus') %}
+{%- set inputs = project_var('fraud_model')['inputs'] + plus['extra_inputs'] %}
 {{
     config(
         materialized='ml_model',
-        meta=fraud_model_meta(var('fraud_model_plus')['function'], inputs),
+        meta=fraud_model_meta(plus['function'], inputs),
     )
 }}
 

@@ -6,8 +6,7 @@
 -- the served threshold, or card precision@100 (the daily figure, averaged). Silent until two
 -- such weeks exist. A row per measure that fell, with both figures.
 
-{%- set floor = checked_var('model_quality_floor', var('model_quality_floor'),
-    '0([.][0-9]+)?|[.][0-9]+|1([.]0+)?', 'a fraction from 0 to 1') | float %}
+{%- set floor = project_var('model_quality_floor') | float %}
 
 with
 

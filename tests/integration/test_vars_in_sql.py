@@ -92,3 +92,32 @@ def test_the_label_delay_and_the_windows_reach_the_terminal_windows_checked(dbt)
     assert code != 0 and "the var label_delay_days must be a whole number of days" in output
     code, output = compiled("feature_windows: [30, 7, 1]")
     assert code != 0 and "the var feature_windows must be a list of whole numbers" in output
+
+
+@pytest.mark.parametrize(
+    "vars, message",
+    [
+        # Read only by a source's YAML, where dbt has var() alone: checked by the run's hook.
+        (
+            "history_schema: 'raw; drop table x'",
+            "the var history_schema must be a lower-case identifier",
+        ),
+        # A string where a boolean belongs: 'false' would be true.
+        ("model_auto: 'false'", "the var model_auto must be true or false"),
+        (
+            "prediction_readers: ['role:ops; drop']",
+            "the var prediction_readers must be a list of role:NAME",
+        ),
+        (
+            "model_hyperparameters: {max_depth: {x: 1}}",
+            "the var model_hyperparameters must be names and simple values",
+        ),
+    ],
+)
+def test_a_var_against_its_rule_is_refused_before_the_first_statement(dbt, vars, message):
+    done = dbt.run("run", "-s", "fraud_alert_deliveries", vars=vars)
+    assert done.returncode != 0
+    assert message in done.output
+    assert not (dbt.folder / "fraud_detection.duckdb").exists() or dbt.query(
+        "select count(*) from information_schema.tables where table_name = 'fraud_alert_deliveries'"
+    ) == [(0,)]

@@ -22,7 +22,7 @@
     sampled here (Redshift ML samples at random above MAX_CELLS). -#}
 {% macro ml_model_training_sample(sql, settings, where=none) %}
     {%- set kept_all = {'rate': 1.0, 'condition': none, 'rows': none, 'positives': none} -%}
-    {%- if not settings.id_column or not execute or var('offline_compile', false) -%}
+    {%- if not settings.id_column or not execute or project_var('offline_compile', false) -%}
         {{ return(kept_all) }}
     {%- endif -%}
     {%- set counted = run_query(

@@ -23,14 +23,14 @@
         'time_column': meta.get('time_column', 'tx_datetime'),
         'id_column': meta.get('id_column'),
         'function': meta.get('function', 'fn_' ~ model.name),
-        'iam_role': meta.get('iam_role', var('redshift_iam_role', 'default')),
+        'iam_role': meta.get('iam_role', project_var('redshift_iam_role', 'default')),
         'auto': auto,
         'model_type': (meta.get('model_type') or '') | lower or none,
         'problem_type': (meta.get('problem_type') or '') | lower or none,
         'objective': meta.get('objective') or ('F1' if auto else none),
         'preprocessors': meta.get('preprocessors'),
         'hyperparameters': meta.get('hyperparameters'),
-        's3_bucket': meta.get('s3_bucket', var('redshift_ml_s3_bucket', '')),
+        's3_bucket': meta.get('s3_bucket', project_var('redshift_ml_s3_bucket', '')),
         's3_garbage_collect': meta.get('s3_garbage_collect', true),
         'max_cells': meta.get('max_cells'),
         'max_runtime': meta.get('max_runtime', 5400),
@@ -74,15 +74,13 @@
         {{ return("the var redshift_ml_s3_bucket is empty: CREATE MODEL needs the S3 bucket Redshift ML exchanges data with SageMaker through") }}
     {%- endif -%}
     {#- Values that reach CREATE MODEL as literals: their formats. -#}
-    {%- set arn = 'arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:[A-Za-z0-9+=,.@_/:-]+' -%}
-    {%- do checked_var('redshift_iam_role', settings.iam_role, 'default|' ~ arn, "'default' or an IAM role ARN") -%}
-    {%- do checked_var('redshift_ml_s3_bucket', settings.s3_bucket or none, '[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]', 'an S3 bucket name') -%}
-    {%- do checked_var('model_kms_key_id', settings.kms_key_id, '[A-Za-z0-9:/_-]{1,2048}', 'a KMS key id or ARN') -%}
-    {%- do checked_var('model_max_cells', settings.max_cells, '[0-9]{1,12}', 'a number of cells') -%}
-    {%- do checked_var('model_max_runtime', settings.max_runtime, '[0-9]{1,7}', 'a number of seconds') -%}
-    {%- for key, value in (settings.hyperparameters or {}).items() -%}
-        {%- do checked_var('model_hyperparameters', key ~ '=' ~ value, '[A-Za-z_]+=[A-Za-z0-9_.:-]+', 'names and simple values') -%}
-    {%- endfor -%}
+    {%- set rules = var_rules() -%}
+    {%- do checked_var_value('redshift_iam_role', settings.iam_role, rules['redshift_iam_role']) -%}
+    {%- do checked_var_value('redshift_ml_s3_bucket', settings.s3_bucket or none, rules['redshift_ml_s3_bucket']) -%}
+    {%- do checked_var_value('model_kms_key_id', settings.kms_key_id, rules['model_kms_key_id']) -%}
+    {%- do checked_var_value('model_max_cells', settings.max_cells, rules['model_max_cells']) -%}
+    {%- do checked_var_value('model_max_runtime', settings.max_runtime, rules['model_max_runtime']) -%}
+    {%- do checked_var_value('model_hyperparameters', settings.hyperparameters, rules['model_hyperparameters']) -%}
     {{ return(none) }}
 {% endmacro %}
 
@@ -103,6 +101,6 @@
 
 {#- True when the var retrain_models is true or names this model. -#}
 {% macro ml_model_retrain_requested() %}
-    {%- set requested = var('retrain_models', false) -%}
+    {%- set requested = project_var('retrain_models', false) -%}
     {{ return(requested is sameas true or (requested is iterable and requested is not string and model.name in requested)) }}
 {% endmacro %}

@@ -71,7 +71,7 @@ where model_name = '{{ model_name }}' and version = {{ version }}
 {% macro default__ml_model_serving_functions(model_name, function) %}
     {{ return({
         'function': function,
-        'probabilities': function ~ '_probabilities' if var('model_auto', true) else none,
+        'probabilities': function ~ '_probabilities' if project_var('model_auto', true) else none,
         'version': "(select cast(json_extract_string(fraud_model_info('" ~ model_name ~ "'), '$.version') as integer))",
         'genuine_sample_rate': "(select cast(json_extract_string(fraud_model_info('" ~ model_name ~ "'), '$.genuine_sample_rate') as double))",
     }) }}
@@ -85,7 +85,7 @@ where model_name = '{{ model_name }}' and version = {{ version }}
     ML probability metrics"). -#}
 {% macro redshift__ml_model_serving_functions(model_name, function) %}
     {%- set model_relation = ref(model_name) -%}
-    {%- if not execute or var('offline_compile', false) -%}
+    {%- if not execute or project_var('offline_compile', false) -%}
         {#- Parsing, or an offline compile: the first version's names, no warehouse asked. -#}
         {{ return({'function': target.schema ~ '.' ~ function ~ '_v1',
                    'probabilities': target.schema ~ '.' ~ function ~ '_v1_probabilities',

@@ -4,8 +4,8 @@
     validation scheme that fits it). -#}
 {% macro ml_model_window_problem(rows, positives) %}
     {%- set positives = positives or 0 -%}
-    {%- set window = 'the training window (training_start ' ~ (timestamp_var('training_start') or 'unset')
-        ~ ', training_end ' ~ (timestamp_var('training_end') or 'unset') ~ ')' -%}
+    {%- set window = 'the training window (training_start ' ~ (project_var('training_start', none) or 'unset')
+        ~ ', training_end ' ~ (project_var('training_end', none) or 'unset') ~ ')' -%}
     {%- if rows == 0 -%}
         {{ return(window ~ ' holds no transactions') }}
     {%- elif positives == 0 or positives == rows -%}

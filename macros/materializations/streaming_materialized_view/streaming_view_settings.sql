@@ -21,22 +21,19 @@
             model.name ~ ": msk_authentication mtls needs the var msk_authentication_arn (an ACM"
             ~ " certificate ARN) or msk_secret_arn (a Secrets Manager secret ARN)") }}
     {%- endif -%}
-    {%- set arn = 'arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:[A-Za-z0-9+=,.@_/:-]+' -%}
-    {#- Kinesis stream names: https://docs.aws.amazon.com/kinesis/latest/APIReference/API_CreateStream.html -#}
-    {%- do checked_var('stream_name', meta.get('stream_name', var('stream_name')),
-        '[A-Za-z0-9_.-]{1,128}', "a Kinesis stream name: 1 to 128 letters, digits, '_', '.' or '-'") -%}
-    {%- do checked_var('stream_external_schema', meta.get('external_schema', 'custpaytxn'),
-        '[a-z_][a-z0-9_]{0,126}', 'a lower-case identifier') -%}
-    {%- do checked_var('redshift_iam_role', meta.get('iam_role', var('redshift_iam_role', 'default')),
-        'default|' ~ arn, "'default' or an IAM role ARN") -%}
+    {#- The meta's values reach DDL as literals and identifiers: the vars' rules hold for them. -#}
+    {%- set rules = var_rules() -%}
+    {%- do checked_var_value('stream_name', meta.get('stream_name', project_var('stream_name')), rules['stream_name']) -%}
+    {%- do checked_var_value('stream_external_schema', meta.get('external_schema', 'custpaytxn'), rules['stream_external_schema']) -%}
+    {%- do checked_var_value('redshift_iam_role', meta.get('iam_role', project_var('redshift_iam_role', 'default')), rules['redshift_iam_role']) -%}
     {%- for key in ['msk_cluster_arn', 'msk_authentication_arn', 'msk_secret_arn'] -%}
-        {%- do checked_var(key, meta.get(key), arn, 'an ARN') -%}
+        {%- do checked_var_value(key, meta.get(key), rules[key]) -%}
     {%- endfor -%}
     {{ return({
-        'stream_name': meta.get('stream_name', var('stream_name')),
+        'stream_name': meta.get('stream_name', project_var('stream_name')),
         'source_kind': source_kind,
         'external_schema': meta.get('external_schema', 'custpaytxn'),
-        'iam_role': meta.get('iam_role', var('redshift_iam_role', 'default')),
+        'iam_role': meta.get('iam_role', project_var('redshift_iam_role', 'default')),
         'msk_cluster_arn': meta.get('msk_cluster_arn'),
         'msk_authentication': msk_authentication,
         'msk_authentication_arn': meta.get('msk_authentication_arn'),
@@ -68,7 +65,7 @@
 {#- True when this run may drop and rebuild the view: --full-refresh together with the model
     named in the var rebuild_streaming_views. -#}
 {% macro streaming_view_rebuild_requested() %}
-    {%- set opted_in = model.name in var('rebuild_streaming_views', []) -%}
+    {%- set opted_in = model.name in project_var('rebuild_streaming_views', []) -%}
     {{ return(should_full_refresh() and opted_in) }}
 {% endmacro %}
 
@@ -92,7 +89,7 @@
             ~ "(definition " ~ stored_fingerprint[:8] ~ " in the warehouse, " ~ fingerprint[:8]
             ~ " in the project). A streaming view cannot be altered and " ~ loss
             ~ ". Revert the change, or rebuild it deliberately: " ~ rebuild_hint) }}
-    {%- elif auto_refresh and not var('refresh_streaming_views', false) -%}
+    {%- elif auto_refresh and not project_var('refresh_streaming_views', false) -%}
         {{ return('skip') }}
     {%- else -%}
         {{ return('refresh') }}

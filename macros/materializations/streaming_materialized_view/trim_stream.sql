@@ -3,8 +3,7 @@
     the ledger (stg_kinesis__stream_records) has already taken, so that only records the
     stream itself no longer holds go, and only once consumed. -#}
 {% macro trim_stream_sql(stream, ledger) %}
-    {%- set hours = checked_var('stream_retention_hours', var('stream_retention_hours', 24),
-        '[0-9]+([.][0-9]+)?', 'a number of hours') %}
+    {%- set hours = project_var('stream_retention_hours', 24) %}
     delete from {{ stream }}
     where
         approximate_arrival_timestamp

@@ -1,7 +1,7 @@
 {{
     config(
         materialized='streaming_materialized_view',
-        meta=streaming_view_meta(var('stream_name')),
+        meta=streaming_view_meta(project_var('stream_name')),
     )
 }}
 

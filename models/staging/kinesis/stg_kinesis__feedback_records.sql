@@ -4,7 +4,7 @@
         incremental_strategy='append',
         on_schema_change='fail',
         sort=['_refreshed_at', '_arrived_at'],
-        full_refresh=('stg_kinesis__feedback_records' in var('rebuild_streaming_views', [])),
+        full_refresh=('stg_kinesis__feedback_records' in project_var('rebuild_streaming_views', [])),
         post_hook="{{ trim_stream(ref('cust_payment_fraud_feedback_stream'), this) }}",
     )
 }}
@@ -121,7 +121,7 @@ reports_numbered as (
 
 ),
 
-{%- if var('offline_compile', false) or is_incremental() %}
+{%- if project_var('offline_compile', false) or is_incremental() %}
 
     earlier_reports as (
 

@@ -4,7 +4,7 @@
         incremental_strategy='append',
         on_schema_change='fail',
         sort=['_refreshed_at', '_arrived_at'],
-        full_refresh=('stg_kinesis__stream_records' in var('rebuild_streaming_views', [])),
+        full_refresh=('stg_kinesis__stream_records' in project_var('rebuild_streaming_views', [])),
         post_hook="{{ trim_stream(ref('cust_payment_tx_stream'), this) }}",
     )
 }}
@@ -180,7 +180,7 @@ deliveries_numbered as (
 
 ),
 
-{%- if var('offline_compile', false) or is_incremental() %}
+{%- if project_var('offline_compile', false) or is_incremental() %}
 
     earlier_deliveries as (
 
