@@ -39,28 +39,25 @@ def line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
-def test_sql_reads_vars_only_through_project_var():
-    around = [
+def places(pattern: re.Pattern, keep=lambda match: True) -> list[str]:
+    """file:line of each match of ``pattern`` kept by ``keep``, in the SQL dbt reads."""
+    return [
         f"{path.relative_to(PROJECT_DIR)}:{line_of(text, match.start())}"
         for path in dbt_files(".sql")
         if path != MECHANISM
         for text in [path.read_text()]
-        for match in RAW_VAR.finditer(text)
+        for match in pattern.finditer(text)
+        if keep(match)
     ]
-    assert around == []
+
+
+def test_sql_reads_vars_only_through_project_var():
+    assert places(RAW_VAR) == []
 
 
 def test_project_var_is_given_a_literal_name():
     """So that this walk can see which var is read (a name built at run time cannot be)."""
-    dynamic = [
-        f"{path.relative_to(PROJECT_DIR)}:{line_of(text, match.start())}"
-        for path in dbt_files(".sql")
-        if path != MECHANISM
-        for text in [path.read_text()]
-        for match in PROJECT_VAR.finditer(text)
-        if match.group(1) not in "'\""
-    ]
-    assert dynamic == []
+    assert places(PROJECT_VAR, lambda match: match.group(1) not in "'\"") == []
 
 
 def test_every_var_read_has_a_rule():
