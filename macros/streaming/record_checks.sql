@@ -3,11 +3,21 @@
     JSON object, the pattern its text must match, 'number' or 'string', and the SQL type its
     text must cast to (the cast itself is a check: 2026-02-30 is no timestamp). -#}
 
-{#- Per field, <key>_text (its JSON value as text) and <key>_is_string, from the columns
-    payload, unless is_too_large says the record is too large to read. -#}
+{#- Per field, <key>_text (its JSON value as text: a number's digits as written) and
+    <key>_is_string, from the columns kinesis_data and payload, and names_a_key_twice,
+    unless is_too_large says the record is too large to read. -#}
 {% macro record_checks_extracted(fields) %}
+    {%- set keys = [] -%}
+    {%- for field in fields -%}
+        {%- do keys.append(field[0]) -%}
+    {%- endfor %}
+            case
+                when not is_too_large then {{ json_names_a_key_twice('kinesis_data', keys) }}
+            end as names_a_key_twice,
     {%- for key, pattern, json_type, column_type in fields %}
             case
+                when not is_too_large and '{{ json_type }}' = 'number'
+                    then {{ json_number_text('kinesis_data', 'payload', key) }}
                 when not is_too_large then {{ json_text('payload', key) }}
             end as {{ key | lower }}_text,
             case
@@ -35,12 +45,13 @@
 {%- endmacro %}
 
 
-{#- The WHEN branches of a reject reason, in order: too_large, not_utf8, not_json,
-    not_a_json_object, then per field missing_<key> and invalid_<key>. ``relation`` is the
+{#- The WHEN branches of a reject reason, in order: too_large, not_utf8, duplicate_key,
+    not_json, not_a_json_object, then per field missing_<key> and invalid_<key>. ``relation`` is the
     alias of a relation with the columns the two macros above add. -#}
 {% macro record_checks_rejects(fields, relation) %}
             when {{ relation }}.is_too_large then 'too_large'
             when not {{ relation }}.is_utf8 then 'not_utf8'
+            when {{ relation }}.names_a_key_twice then 'duplicate_key'
             when not {{ relation }}.is_json then 'not_json'
             when not {{ relation }}.is_object then 'not_a_json_object'
             {% for key, pattern, json_type, column_type in fields %}

@@ -14,16 +14,19 @@
 -- incremental the same way: each run takes what the streaming view's refreshes added since
 -- the last run). A report is TRANSACTION_ID, TX_FRAUD (1 a confirmed fraud, 0 a report
 -- withdrawn or cleared) and REPORTED_AT. The rules, the first one broken being the reason:
--- too_large, not_utf8, not_json, not_a_json_object, missing_<key>, invalid_<key> (TX_FRAUD
--- is 0 or 1, REPORTED_AT a timestamp), and reported_at_in_future (more than the var
--- max_clock_skew_seconds after the record reached the stream). An exact redelivery (the
--- same three fields again) is kept once: _delivery_number 1 for the first arrival. Two
+-- too_large, not_utf8, duplicate_key, not_json, not_a_json_object, missing_<key>,
+-- invalid_<key> (TX_FRAUD is 0 or 1, REPORTED_AT a timestamp), and reported_at_in_future
+-- (more than the var max_clock_skew_seconds after the record reached the stream). An exact
+-- redelivery (the same three fields again) is kept once: _delivery_number 1 for the first
+-- arrival. Two
 -- reports on one transaction are both kept: the latest REPORTED_AT wins downstream
 -- (stg_kinesis__fraud_reports). A report may come before its transaction: it waits here.
 
 {%- set max_record_bytes = 65535 -%}
 {%- set integer = '([0-9]{1,18}|[1-8][0-9]{18})' -%}
-{%- set datetime = '[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,6})?' -%}
+{#- A time of day from 00:00:00 to 23:59:59 (24:00:00 would cast to the next midnight). -#}
+{%- set time_of_day = '([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?' -%}
+{%- set datetime = '[0-9]{4}-[0-9]{2}-[0-9]{2}[ T]' ~ time_of_day -%}
 {%- set fields = [
     ('TRANSACTION_ID', integer, 'number', 'bigint'),
     ('TX_FRAUD', '[01]', 'number', 'integer'),
@@ -61,7 +64,7 @@ fields_extracted as (
     select
         *,
         {{ is_utf8('kinesis_data') }} as is_utf8,
-        payload is not null as is_json,
+        payload is not null and {{ json_is_standard('payload') }} as is_json,
         {{ json_is_object('payload') }} as is_object,
         {{ record_checks_extracted(fields) }}
     from records_sized

@@ -19,13 +19,17 @@
 --
 -- The rules (a record breaking one is a reject, with the first rule it breaks as reason):
 -- - too_large: over 65,535 bytes, the most Redshift's json_serialize reads;
--- - not_utf8, not_json, not_a_json_object;
+-- - not_utf8; duplicate_key: one of the seven keys named twice (which value counts would be a
+--   parser's choice); not_json: not JSON as Redshift's JSON_PARSE takes it (no trailing comma,
+--   NaN, Infinity, or any key twice); not_a_json_object;
 -- - missing_<key> for an absent, null or empty one of the seven keys;
 -- - invalid_<key>: the value is not of its JSON type (numbers for the ids, amount and times,
 --   a string for TX_DATETIME), or does not cast to its column's type (the cast itself is the
 --   check: a date such as 2026-02-30 or an amount over decimal(18, 2) is invalid), or breaks
 --   its rule: ids and times are non-negative integers, the amount is non-negative with at
---   most two decimals (the producer emits no refunds);
+--   most two decimals (the producer emits no refunds), a time of day is 00:00:00 to
+--   23:59:59 (24:00:00 is refused, not read as the next midnight). Numbers are read from
+--   the digits as written (json_number_text), never through a double;
 -- - tx_datetime_in_future: more than the var max_clock_skew_seconds (300) after the record
 --   reached the stream;
 -- - transaction_id_in_history: the id of a transaction of the labelled history;
@@ -44,7 +48,9 @@
 {%- set max_record_bytes = 65535 -%}
 {#- Non-negative integers that fit a bigint: up to 18 digits, or 19 below 9e18. -#}
 {%- set integer = '([0-9]{1,18}|[1-8][0-9]{18})' -%}
-{%- set datetime = '[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,6})?' -%}
+{#- A time of day from 00:00:00 to 23:59:59 (24:00:00 would cast to the next midnight). -#}
+{%- set time_of_day = '([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?' -%}
+{%- set datetime = '[0-9]{4}-[0-9]{2}-[0-9]{2}[ T]' ~ time_of_day -%}
 {#- key, pattern, JSON type (number or string), column type -#}
 {%- set fields = [
     ('TRANSACTION_ID', integer, 'number', 'bigint'),
@@ -102,7 +108,7 @@ fields_extracted as (
         kinesis_data,
         is_too_large,
         {{ is_utf8('kinesis_data') }} as is_utf8,
-        payload is not null as is_json,
+        payload is not null and {{ json_is_standard('payload') }} as is_json,
         {{ json_is_object('payload') }} as is_object,
         {{ record_checks_extracted(fields) }}
     from records_sized

@@ -39,6 +39,13 @@ DDL_CLAUSES = [
 ]
 # DATEADD(datepart, ...) / DATEDIFF(datepart, ...): Redshift's datepart is a bare word.
 DATEPART = re.compile(r"\b(dateadd|datediff)\s*\(\s*([A-Za-z]+)\s*,", re.I)
+# REGEXP_SUBSTR(source, pattern, position, occurrence, 'e'): "e - Extract a substring using a
+# subexpression ... REGEXP_SUBSTR considers only the first subexpression"
+# (https://docs.aws.amazon.com/redshift/latest/dg/REGEXP_SUBSTR.html). PostgreSQL 15 takes the
+# subexpression as a sixth argument instead (and refuses 'e' as a flag).
+SUBEXPRESSION = re.compile(
+    r"(\bregexp_substr\s*\(.*?,\s*\d+\s*,\s*\d+\s*),\s*'e'\s*\)", re.I | re.S
+)
 # PostgreSQL functions Redshift lists as unsupported that PostgreSQL has, so that they would
 # pass here unnoticed: "These PostgreSQL functions are not supported in Amazon Redshift ...
 # some unsupported functions will not return an error when run on the leader node. The fact
@@ -121,6 +128,7 @@ class Translator:
 
     def translate(self, sql: str):
         sql = DATEPART.sub(lambda m: f"{m.group(1)}('{m.group(2).lower()}',", sql)
+        sql = SUBEXPRESSION.sub(r"\1, '', 1)", sql)
         body = sql[LEADING_COMMENTS.match(sql).end() :]
         head = " ".join(body[:200].lower().split())
         unsupported = (
