@@ -16,6 +16,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from common.errors import UserError
+from producer import exact_values
 from producer.history import Transactions
 
 HISTORY_COLUMNS = (
@@ -86,7 +87,13 @@ def read_transactions(path: Path) -> pd.DataFrame:
         if path.suffix == ".parquet":
             table = pq.read_table(path)
         elif path.suffix == ".csv":
-            table = pa_csv.read_csv(path)
+            # The seven keys as written: their own readers decide, exactly (a CSV reader would
+            # take 90071992547409.93 as a double, ...94).
+            as_text = pa_csv.ConvertOptions(
+                column_types={name: pa.string() for name in HISTORY_COLUMNS[:7]},
+                strings_can_be_null=True,
+            )
+            table = pa_csv.read_csv(path, convert_options=as_text)
         else:
             raise FileFormatError(f"{path}: unknown format, expected .parquet or .csv")
     except (pa.ArrowInvalid, OSError) as error:
@@ -96,31 +103,28 @@ def read_transactions(path: Path) -> pd.DataFrame:
     if missing:
         raise FileFormatError(f"{path}: missing column(s) {', '.join(missing)}")
     table = table.select([c for c in HISTORY_COLUMNS if c in table.column_names])
-    if pa.types.is_decimal(table.schema.field("TX_AMOUNT").type):
-        amount = table.column("TX_AMOUNT").cast(pa.float64())
-        table = table.set_column(table.schema.get_field_index("TX_AMOUNT"), "TX_AMOUNT", amount)
-    frame = table.to_pandas()
-    # Every value of the seven keys must be there and typed: a row that cannot be encoded as
-    # the walkthrough's JSON refuses the whole file, so nothing of it is sent.
-    empty = frame[list(required)].isna().any(axis=1)
-    if empty.any():
-        row = int(np.argmax(empty.to_numpy()))
-        column = next(c for c in required if pd.isna(frame[c].iloc[row]))
-        raise FileFormatError(f"{path}: row {row + 1} has no {column}: nothing was sent")
-    times = pd.to_datetime(frame["TX_DATETIME"], format="ISO8601", errors="coerce")
-    if times.isna().any():
-        row = int(np.argmax(times.isna().to_numpy()))
-        raise FileFormatError(
-            f"{path}: row {row + 1}: TX_DATETIME {frame['TX_DATETIME'].iloc[row]!r} is not a "
-            "timestamp (YYYY-MM-DD HH:MM:SS): nothing was sent"
-        )
-    frame["TX_DATETIME"] = times
-    try:
-        for column in required:
-            if column not in ("TX_DATETIME", "TX_AMOUNT"):
-                frame[column] = frame[column].astype(np.int64)
-        frame["TX_AMOUNT"] = frame["TX_AMOUNT"].astype(np.float64)
-    except (ValueError, TypeError) as error:
-        first_line = str(error).splitlines()[0]
-        raise FileFormatError(f"{path}: {first_line}: nothing was sent") from None
+    # Every value of the seven keys must be there and exact: a row that cannot be encoded as
+    # the walkthrough's JSON without changing it refuses the whole file, so nothing is sent.
+    frame = pd.DataFrame(index=pd.RangeIndex(table.num_rows))
+    for name in table.column_names:
+        column = table.column(name)
+        if name in required and column.null_count:
+            row = int(np.argmax(column.is_null().to_numpy(zero_copy_only=False)))
+            raise FileFormatError(f"{path}: row {row + 1} has no {name}: nothing was sent")
+        try:
+            if name == "TX_DATETIME":
+                frame[name] = exact_values.microseconds(column)
+            elif name == "TX_AMOUNT":
+                amount_cents = exact_values.cents(column)
+                frame[name] = amount_cents / 100
+            elif name in required:
+                frame[name] = exact_values.integers(column)
+            else:
+                frame[name] = column.to_pandas()
+        except exact_values.InexactValue as refused:
+            raise FileFormatError(
+                f"{path}: row {refused.position + 1}: {name} {refused.value!r} {refused.why}:"
+                " nothing was sent"
+            ) from None
+    frame["TX_AMOUNT_CENTS"] = amount_cents  # what is sent; TX_AMOUNT is for reading
     return frame.sort_values(["TX_DATETIME", "TRANSACTION_ID"], kind="stable", ignore_index=True)

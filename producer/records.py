@@ -99,16 +99,17 @@ def encode_live(created_at: dt.datetime, transactions: Transactions) -> Iterator
 
 
 def encode_frame(frame: pd.DataFrame, chunk_rows: int = 10_000) -> Iterator[Record]:
-    """Records of a history frame as read by ``files.read_transactions``, made chunk by chunk."""
+    """Records of a history frame as read by ``files.read_transactions`` (exact cents in
+    TX_AMOUNT_CENTS), made chunk by chunk; a time's microseconds are written when it has any."""
     for lo in range(0, len(frame), chunk_rows):
         chunk = frame.iloc[lo : lo + chunk_rows]
-        cents = np.rint(chunk["TX_AMOUNT"].to_numpy(dtype=np.float64) * 100).astype(np.int64)
+        times = chunk["TX_DATETIME"].dt.strftime("%Y-%m-%d %H:%M:%S.%f")
         yield from encode(
             chunk["TRANSACTION_ID"].to_numpy(np.int64),
-            chunk["TX_DATETIME"].dt.strftime("%Y-%m-%d %H:%M:%S").tolist(),
+            times.str.removesuffix(".000000").tolist(),
             chunk["CUSTOMER_ID"].to_numpy(np.int64),
             chunk["TERMINAL_ID"].to_numpy(np.int64),
-            cents_text(cents),
+            cents_text(chunk["TX_AMOUNT_CENTS"].to_numpy(np.int64)),
             chunk["TX_TIME_SECONDS"].to_numpy(np.int64),
             chunk["TX_TIME_DAYS"].to_numpy(np.int64),
         )
