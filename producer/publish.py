@@ -167,7 +167,18 @@ class Publisher:
                 break
             batch = self._take_batch(pending, batch_limit, stats)
             if batch:
-                failures = self._send(batch, stats)
+                try:
+                    failures = self._send(batch, stats)
+                except ClientError as error:
+                    # Retrying cannot fix it (a deleted stream, no permission): what was taken
+                    # is given up with the reason, so each record is either labelled or in
+                    # --failed-out, then the error goes on to the caller.
+                    code = error.response.get("Error", {}).get("Code", "")
+                    message = error.response.get("Error", {}).get("Message", "")
+                    for item in [*batch, *pending]:
+                        self._give_up(item, code, message, stats)
+                    pending.clear()
+                    raise
                 if failures is None:  # the endpoint is out: wait, or give everything up
                     self._wait_out_outage(batch, pending, stats)
                 elif failures:

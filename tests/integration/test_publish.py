@@ -51,6 +51,38 @@ def test_batches_respect_record_and_byte_limits(kinesis_client, stream_name):
     assert len(all_payloads(kinesis_client, stream_name)) == 1_200
 
 
+def test_a_stream_deleted_part_way_leaves_every_record_sent_or_given_up(
+    kinesis_client, stream_name
+):
+    """#24: the stream deleted under the producer. Every record it took is either sent or
+    given up with the stream's error (labelled or in --failed-out), none is lost in between."""
+    outcomes = {}
+    records = make_records(2_000, keys=40)
+
+    def deleted_after_the_first(records):
+        for n, record in enumerate(records):
+            if n == 1_200:  # the first requests are out, the next batches being taken
+                kinesis_client.delete_stream(StreamName=stream_name)
+                kinesis_client.get_waiter("stream_not_exists").wait(
+                    StreamName=stream_name, WaiterConfig={"Delay": 0.1}
+                )
+            yield record
+
+    publisher = Publisher(kinesis_client, stream_name, max_batch_records=500)
+    with pytest.raises(ClientError, match="ResourceNotFound"):
+        publisher.publish(
+            deleted_after_the_first(records),
+            on_outcome=lambda record, given_up: outcomes.setdefault(
+                record.transaction_id, given_up and given_up.error_code
+            ),
+        )
+    taken = sorted(outcomes)
+    assert taken == list(range(len(taken))) and len(taken) >= 1_000  # none skipped
+    sent = [n for n, code in outcomes.items() if code is None]
+    assert 0 < len(sent) < len(taken)  # the first requests went out, the rest were given up
+    assert {code for code in outcomes.values() if code} == {"ResourceNotFoundException"}
+
+
 def test_missing_stream_is_not_created_unless_asked(kinesis_client):
     with pytest.raises(KinesisSetupError, match=r"does not exist.*--create-stream"):
         ensure_stream(kinesis_client, "never-created", shards=1, create=False)
