@@ -49,6 +49,9 @@ profiles.yml: profiles.example.yml
 	cp profiles.example.yml profiles.yml
 
 setup: $(VENV)/.installed node_modules/.installed profiles.yml ## virtualenv, node_modules, dbt profile
+	@# dbt's log and target folders hold customer data (what dbt show printed): private to the user.
+	install -d -m 0700 logs target
+	chmod 0700 logs target
 
 kinesis-start: setup ## start the local Kinesis on 127.0.0.1:$(KINESIS_PORT)
 	$(BIN)/python -m producer local-kinesis start --port $(KINESIS_PORT)

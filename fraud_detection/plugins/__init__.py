@@ -1,6 +1,7 @@
 """dbt-duckdb plugins: the local counterparts of what Redshift does inside the warehouse.
 
 One module a plugin, each listed in profiles.yml under the local target's ``plugins``:
+- ``private_files``: what dbt writes (logs, target/) private to the user;
 - ``kinesis_reader``: streaming ingestion, the SQL function ``kinesis_records``;
 - ``fraud_model``: Redshift ML, the model's prediction functions and what the ml_model
   materialization calls to train and describe it.

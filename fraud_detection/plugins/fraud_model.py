@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import os
 from dataclasses import asdict, fields
 from pathlib import Path
 
@@ -222,9 +221,8 @@ class Plugin(BasePlugin):
         return self._named(model_name).info()
 
     def update_connection_config(self, creds, config: dict) -> None:
-        """Before dbt-duckdb opens the file: the folders the profile names exist, and what the
-        process creates is private (files 0600, folders 0700): they hold customer data."""
-        os.umask(0o077)
+        """Before dbt-duckdb opens the file: the folders the profile names exist, private
+        (0700: they hold customer data; the plugin private_files made the umask 077)."""
         for folder in (Path(creds.path).parent, self._models_dir):
             if str(folder) and not folder.exists():
                 folder.mkdir(mode=0o700, parents=True, exist_ok=True)

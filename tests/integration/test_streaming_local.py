@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 
 import pytest
@@ -178,6 +179,19 @@ def test_bad_records_are_rejected_with_their_reason_and_duplicates_kept_once(dbt
         "tx_datetime_in_future": json.dumps(
             {**good, "TRANSACTION_ID": 56, "TX_DATETIME": "2999-01-01 00:00:00"}
         ).encode(),
+        # Accepted by DuckDB's parser, not by a strict one (#24): each a reject on both targets.
+        "not_json (trailing comma)": b'{"TRANSACTION_ID": 57, "TX_AMOUNT": 1,}',
+        "not_json (NaN)": AMOUNT_RECORD % (58, b"NaN"),
+        "duplicate_key": AMOUNT_RECORD.replace(b"}", b', "TX_AMOUNT": 3}') % (59, b"2"),
+        "invalid_tx_datetime (24:00:00)": json.dumps(
+            {**good, "TRANSACTION_ID": 60, "TX_DATETIME": "2026-11-28 24:00:00"}
+        ).encode(),
+        # Amounts a double cannot hold, kept to the cent; an id written as 1e20 is no integer.
+        "exact 61": AMOUNT_RECORD % (61, b"90071992547409.93"),
+        "exact 62": AMOUNT_RECORD % (62, b"1234567890123456.78"),
+        "invalid_transaction_id (1e20)": json.dumps({**good, "TX_AMOUNT": 1})
+        .encode()
+        .replace(b'"TRANSACTION_ID": 42', b'"TRANSACTION_ID": 1e20'),
         # The id of "good" with another amount: the first arrival is kept, this one flagged.
         "conflicting_duplicate": json.dumps({**good, "TX_AMOUNT": 99.99}).encode(),
     }
@@ -190,14 +204,16 @@ def test_bad_records_are_rejected_with_their_reason_and_duplicates_kept_once(dbt
     rejects = dict(dbt.query("select reject_reason, count(*) from stg_kinesis__rejects group by 1"))
     expected = {}
     for name in records:
-        if name not in ("good", "again", "extra"):
+        if name not in ("good", "again", "extra") and not name.startswith("exact"):
             reason = name.split(" ")[0]
             expected[reason] = expected.get(reason, 0) + 1
     assert rejects == expected
     rows = dbt.query(
         "select transaction_id, tx_amount, tx_datetime from stg_kinesis__transactions order by 1"
     )
-    assert [(r[0], float(r[1])) for r in rows] == [(42, 12.5), (43, 12.5)]
+    assert [(r[0], str(r[1])) for r in rows] == [
+        (42, "12.50"), (43, "12.50"), (61, "90071992547409.93"), (62, "1234567890123456.78")
+    ]  # fmt: skip
     assert str(rows[0][2]) == "2026-11-28 10:00:00.250000"
     assert (
         dbt.scalar("select count(*) from stg_kinesis__stream_records where _delivery_number = 2")
@@ -285,6 +301,29 @@ def test_a_first_dbt_command_creates_the_folders_the_profile_names(tmp_path, kin
     assert_ok(dbt.run("show", "--inline", "select 1 as one"))
     for folder in (fresh / "warehouse", fresh / "models"):
         assert folder.is_dir() and folder.stat().st_mode & 0o777 == 0o700
+
+
+def test_plain_dbt_leaves_its_log_and_target_private(tmp_path, kinesalite):
+    """`dbt show` of the alerts puts names, emails and phones in logs/dbt.log (#24): run as a
+    plain `dbt` process with the usual umask, the log and target folders and every file in
+    them end private to the user."""
+    import subprocess
+
+    dbt = LocalDbt(tmp_path, kinesalite.endpoint_url, "unused")
+    os.umask(0o022)  # the restore_umask fixture puts the test's own back
+    shown = subprocess.run(
+        [*dbt.command("show", "--inline", "select 'ann@example.com' as email"), "--log-level-file", "debug"],
+        env=dbt.env, cwd=dbt.folder, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stdout[-2000:]
+    log = tmp_path / "logs" / "dbt.log"
+    assert "ann@example.com" in log.read_text()
+    paths = [tmp_path / "logs", tmp_path / "target"]
+    paths += [p for folder in paths for p in folder.rglob("*")]
+    modes = {str(p.relative_to(tmp_path)): p.stat().st_mode & 0o777 for p in paths}
+    assert len(modes) >= 4
+    assert {name: mode for name, mode in modes.items() if mode not in (0o700, 0o600)} == {}
+    assert modes["logs/dbt.log"] == 0o600 and modes["target"] == 0o700
 
 
 def test_staging_answers_whatever_the_stream_holds(dbt, kinesis_client):

@@ -10,7 +10,7 @@ import yaml
 
 from common.paths import PROJECT_DIR
 from fraud_detection import defaults
-from fraud_detection.plugins import fraud_model, kinesis_reader
+from fraud_detection.plugins import fraud_model, kinesis_reader, private_files
 from producer import local_kinesis
 from producer.kinesis import DEFAULT_FEEDBACK_STREAM, DEFAULT_STREAM
 
@@ -66,7 +66,19 @@ def test_every_plugin_module_is_listed_in_the_profile():
         for path in (PROJECT_DIR / "fraud_detection/plugins").glob("*.py")
         if path.stem != "__init__"
     }
-    assert listed == modules == {fraud_model.__name__, kinesis_reader.__name__}
+    assert (
+        listed
+        == modules
+        == {
+            private_files.__name__,
+            fraud_model.__name__,
+            kinesis_reader.__name__,
+        }
+    )
+    # private_files first: the umask it sets holds for what the others create.
+    assert re.findall(r"- module: (fraud_detection\.plugins\.\w+)", PROFILE)[0] == (
+        private_files.__name__
+    )
 
 
 def test_the_fraud_model_is_the_dbt_model_of_that_name():
