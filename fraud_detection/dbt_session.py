@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from common.errors import UserError
-from fraud_detection import dbt_flag_source
 from fraud_detection.defaults import PROJECT_DIR
 
 
@@ -92,8 +91,6 @@ class DbtSession:
         """dbt's runner with the manifest parsed once (parsed on first use)."""
         if self._runner is None:
             from dbt.cli.main import dbtRunner
-
-            dbt_flag_source.install()
 
             # dbt prints nothing: a failure is raised with its own message, in one line
             parsed = dbtRunner().invoke(["parse", "--log-level", "none", *self._common()])

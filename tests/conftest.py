@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from fraud_detection import dbt_flag_source
+from fraud_detection.testing import dbt_flag_source
 from fraud_detection.testing.kinesis import fresh_streams
 from fraud_detection.testing.ports import free_port
 from producer.kinesis import make_client

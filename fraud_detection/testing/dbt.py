@@ -29,8 +29,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from fraud_detection import dbt_flag_source
 from fraud_detection.defaults import PROJECT_DIR
+from fraud_detection.testing import dbt_flag_source
 from fraud_detection.testing.kinesis import feedback_stream
 
 DBT = str(Path(sys.executable).with_name("dbt"))

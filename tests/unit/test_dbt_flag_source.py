@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dbt_common.behavior_flags import Behavior, BehaviorFlagRendered
 
-from fraud_detection import dbt_flag_source
+from fraud_detection.testing import dbt_flag_source
 
 FLAG = {"name": "some_flag", "default": False, "description": "a flag for this test"}
 
