@@ -9,11 +9,12 @@ Tests are laid out by kind, and each folder marks its tests with its kind, so th
   loop, the docs site in a browser).
 
 The suite runs on every core (pytest-xdist, ``--dist loadgroup``). A test that uses a
-module-scoped fixture (a built world, a trained model, the rehearsal's deployment) joins its
-module's group, so the fixture is built once, on one worker, and the module's tests run there
-in file order; every other test goes to whichever worker is free. Each worker starts its own
-session fixtures (one kinesalite), the rehearsal its own PostgreSQL, and every test makes its
-own stream, DuckDB file or database, so no state crosses workers.
+module-scoped fixture (a built world, a trained model) joins its module's group, and one that
+uses a package-scoped fixture (the rehearsal's deployment) its package's, so the fixture is
+built once, on one worker, and the group's tests run there in file order; every other test
+goes to whichever worker is free. Each worker starts its own session fixtures (one
+kinesalite), the rehearsal its own PostgreSQL, and every test makes its own stream, DuckDB
+file or database, so no state crosses workers.
 """
 
 from __future__ import annotations
@@ -57,8 +58,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         folder = Path(str(item.path)).resolve().relative_to(TESTS_DIR).parts[0]
         if folder in KINDS:
             item.add_marker(folder)
-        if uses_module_fixture(item):
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+        if group := shared_state_group(item):
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -76,16 +77,21 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         raise pytest.UsageError(f"pytest-xdist did not group {ungrouped[0]}: check its version")
 
 
-def uses_module_fixture(item: pytest.Item) -> bool:
-    """Whether the test reads state its module builds once (a module-scoped fixture)."""
+def shared_state_group(item: pytest.Item) -> str | None:
+    """The group of a test that reads state built once: its package's for a package-scoped
+    fixture (the rehearsal's deployment, shared by two modules), else its module's for a
+    module-scoped one; None for a test with neither."""
     definitions = getattr(item, "_fixtureinfo", None)
     if definitions is None:
-        return False
-    return any(
-        definition.scope == "module"
-        for defs in definitions.name2fixturedefs.values()
-        for definition in defs
-    )
+        return None
+    scopes = {
+        definition.scope for defs in definitions.name2fixturedefs.values() for definition in defs
+    }
+    if "package" in scopes:
+        return item.module.__name__.rpartition(".")[0]
+    if "module" in scopes:
+        return item.module.__name__
+    return None
 
 
 @pytest.fixture(autouse=True)

@@ -37,10 +37,17 @@
 {%- endmacro %}
 
 
-{#- The stream relation's metadata columns under the Kinesis names (MSK's are mapped). -#}
+{#- The stream relation's metadata columns under the Kinesis names (MSK's are mapped).
+    On MSK, kafka_timestamp is the broker's clock only when kafka_timestamp_type is 'L'
+    (LOG_APPEND_TIME); 'C' is the producer's CREATE_TIME, 'U' none
+    (https://docs.aws.amazon.com/redshift/latest/dg/materialized-view-streaming-ingestion-getting-started-MSK.html).
+    The arrival time feeds the clock-skew check and the trim, which must not trust the
+    producer's clock: for 'C' and 'U' the refresh's start (refresh_time, Redshift's clock, at
+    or after the arrival) stands for it. -#}
 {% macro stream_metadata_columns() %}
     {%- if streaming_view_settings().source_kind == 'msk' -%}
-    kafka_timestamp as approximate_arrival_timestamp,
+    case when kafka_timestamp_type = 'L' then kafka_timestamp else refresh_time end
+        as approximate_arrival_timestamp,
     from_varbyte(kafka_key, 'utf-8') as partition_key,
     kafka_partition::varchar as shard_id,
     kafka_offset::varchar as sequence_number,

@@ -18,7 +18,9 @@
 -- probability is corrected back to the true base rate when the model trained on a sample of
 -- the genuine rows, to fit MAX_CELLS), and the
 -- model version that scored it (locally, the version serving when the row was added). Under AUTO
--- OFF Redshift ML creates no probability function: fraud_probability is then null.
+-- OFF Redshift ML creates no probability function, and what the prediction function returns
+-- is not documented (XGBoost's 'binary:logistic' outputs a probability): its output is read as
+-- the probability and thresholded, never taken as 0/1 (fraud_probability, fraud_prediction).
 -- The prediction functions come with the trained model: depends_on: {{ ref('cust_cc_txn_fd') }}
 
 {%- set fraud_model = project_var('fraud_model') %}
@@ -55,7 +57,7 @@ scored_by_the_model as (
     -- Each model function once per row (Redshift ML's calls are remote: not three times).
     select
         scored.*,
-        {{ functions['function'] }}({{ inputs | join(', ') }}) as fraud_prediction,
+        {{ functions['function'] }}({{ inputs | join(', ') }}) as model_output,
         {% if functions['probabilities'] -%}
             {{ functions['probabilities'] }}({{ inputs | join(', ') }})
         {%- else -%}
@@ -69,8 +71,11 @@ scored_with_probability as (
 
     select
         scored_by_the_model.*,
-        {{ fraud_probability(probabilities or none, functions['genuine_sample_rate']) }}
-            as fraud_probability
+        {{ fraud_probability(
+            probabilities or none,
+            functions['genuine_sample_rate'],
+            output='scored_by_the_model.model_output',
+        ) }} as fraud_probability
     from scored_by_the_model
 
 ),
@@ -89,9 +94,10 @@ predictions as (
         customers.phone_number,
         scored_with_probability.fraud_probability,
         {{ fraud_prediction(
-            'scored_with_probability.fraud_prediction',
-            'scored_with_probability.fraud_probability' if probabilities else none,
+            'scored_with_probability.model_output',
+            'scored_with_probability.fraud_probability',
             functions['genuine_sample_rate'],
+            auto=functions['auto'],
         ) }} as fraud_prediction,
         {{ functions['version'] }} as model_version,
         scored_with_probability._refreshed_at

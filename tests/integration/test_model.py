@@ -138,6 +138,19 @@ def test_training_reuse_and_retraining(dbt):
     no_local = dbt.run("run", "-s", "cust_cc_txn_fd", vars=dbt.history_vars + ", model_type: mlp")
     assert no_local.returncode != 0
     assert "model_type mlp has no local counterpart (xgboost, linear_learner)" in no_local.output
+    # Fewer rows than CREATE MODEL takes (500): refused before training, as on Redshift.
+    trained = versions(dbt)
+    short = dbt.run(
+        "run",
+        "-s",
+        "cust_cc_txn_fd",
+        vars=dbt.history_vars
+        + ", training_start: '2024-02-01 09:00', training_end: '2024-02-01 10:00'",
+    )
+    assert short.returncode != 0
+    assert "cust_cc_txn_fd: the training window holds " in short.output
+    assert " rows; CREATE MODEL needs at least 500: widen it" in short.output
+    assert versions(dbt) == trained
     assert versions(dbt) == ["v1", "v2", "v3", "v4", "v5"]
 
 

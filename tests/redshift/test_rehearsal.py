@@ -12,10 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import shutil
-import subprocess
-import sys
 import time
-import uuid
 
 import pytest
 
@@ -23,45 +20,12 @@ from fraud_detection.defaults import MODEL_INPUTS
 from fraud_detection.learner.store import ModelStore
 from fraud_detection.learner.training import prior_corrected
 from fraud_detection.testing.dbt import LocalDbt
-from fraud_detection.testing.kinesis import feedback_stream, fresh_streams
+from fraud_detection.testing.kinesis import feedback_stream
 from producer.kinesis import make_client
-from tests.redshift.rehearsal import Rehearsal, missing_requirements
-from tests.redshift.rehearsal.deployment import DAYS, SCHEMA, WORLD, Deployment, ok
+from tests.redshift.rehearsal.deployment import SCHEMA, ok
 
 pytestmark = pytest.mark.rehearsal
 SCORING_INPUTS = ", ".join(f"scoring.{column}" for column in MODEL_INPUTS)
-
-
-@pytest.fixture(scope="module")
-def deployment(tmp_path_factory, kinesalite) -> Deployment:
-    if problem := missing_requirements():
-        pytest.skip(problem)
-    work = tmp_path_factory.mktemp("rehearsal")
-    stream = f"rehearsal-{uuid.uuid4().hex[:8]}"
-    fresh_streams(make_client(kinesalite.endpoint_url), stream, shards=2)
-    with Rehearsal(work / "redshift", kinesalite.endpoint_url, auto_refresh_seconds=1.0) as rs:
-        deployment = Deployment(rs, work, kinesalite.endpoint_url, stream)
-        generated = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "producer",
-                "generate",
-                *WORLD,
-                "--days",
-                str(DAYS),
-                "--start-date",
-                deployment.start.isoformat(),
-                "--out",
-                str(deployment.world),
-            ],
-            capture_output=True,
-            text=True,
-        )
-        assert generated.returncode == 0, generated.stderr
-        rs.load_history(deployment.world / "cust_payment_tx_history.parquet", "fraud_detection_raw")
-        deployment.publish(400)
-        yield deployment
 
 
 def test_a_first_build_trains_in_the_background_and_says_how_to_wait(deployment):
@@ -366,34 +330,3 @@ def test_over_max_cells_create_model_trains_on_every_fraud_and_the_local_sample(
         raw = dict(zip(metrics["labels"], metrics["probabilities"], strict=True))["1"]
         assert probability == pytest.approx(prior_corrected(raw, rate))
         assert prediction == int(probability >= 0.5)
-
-
-def test_amounts_keep_their_digits_and_a_key_named_twice_is_a_reject(deployment):
-    """The same rules as locally (#24): amounts a double cannot hold are kept to the cent,
-    a key named twice is duplicate_key, an hour of 24 is no time. Last: the tests above count
-    the stream's transactions."""
-    record = (
-        b'{"TRANSACTION_ID": %d, "TX_DATETIME": "%s", "CUSTOMER_ID": 7, "TERMINAL_ID": 9,'
-        b' "TX_AMOUNT": %s, "TX_TIME_SECONDS": 1, "TX_TIME_DAYS": 0%s}'
-    )
-    sent = {
-        777000000001: record % (777000000001, b"2026-11-28 10:00:00", b"90071992547409.93", b""),
-        777000000002: record % (777000000002, b"2026-11-28 10:00:00", b"1234567890123456.78", b""),
-        777000000003: record % (777000000003, b"2026-11-28 10:00:00", b"2", b', "TX_AMOUNT": 3'),
-        777000000004: record % (777000000004, b"2026-11-28 24:00:00", b"2", b""),
-    }
-    client = make_client(deployment.endpoint_url)
-    for data in sent.values():
-        client.put_record(StreamName=deployment.stream, Data=data, PartitionKey="7")
-    deployment.rehearsal.refresh_streams()
-    ok(deployment.dbt("run", "-s", "path:models/staging/kinesis"))
-    amounts = deployment.query(
-        f"select transaction_id, cast(tx_amount as varchar) from {SCHEMA}.stg_kinesis__transactions"
-        " where transaction_id between 777000000001 and 777000000004 order by 1"
-    )
-    assert amounts == [(777000000001, "90071992547409.93"), (777000000002, "1234567890123456.78")]
-    rejects = deployment.query(
-        f"select reject_reason from {SCHEMA}.stg_kinesis__rejects"
-        " where from_varbyte(kinesis_data, 'utf8') like '%77700000000_,%' order by 1"
-    )
-    assert rejects == [("duplicate_key",), ("invalid_tx_datetime",)]

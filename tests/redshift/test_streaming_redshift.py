@@ -152,6 +152,22 @@ def test_incomplete_msk_settings_fail_at_compile_time(tmp_path, vars, message):
     assert message in done.output
 
 
+def test_on_msk_the_arrival_time_is_the_brokers_or_the_refresh_start(tmp_path):
+    """#28: kafka_timestamp is the producer's clock when kafka_timestamp_type is 'C': the
+    skew check and the trim read the arrival time, so only 'L' (the broker's append time)
+    is taken as it; else the refresh's start, Redshift's clock."""
+    vars = "{stream_source_kind: msk, msk_cluster_arn: 'arn:aws:kafka:us-east-1:123456789012:cluster/f/1'}"
+    done = compile_offline(tmp_path, "-s", "cust_payment_tx_stream", "--vars", vars)
+    assert done.returncode == 0, done.output[-3000:]
+    [path] = (tmp_path / "target" / "compiled").rglob("cust_payment_tx_stream.sql")
+    compiled = " ".join(path.read_text().split())
+    assert (
+        "case when kafka_timestamp_type = 'L' then kafka_timestamp else refresh_time end"
+        " as approximate_arrival_timestamp"
+    ) in compiled
+    assert parses_as_redshift(path.read_text()) == []
+
+
 def test_create_issues_schema_then_view_with_auto_refresh(plans):
     schema, view, forget, record = plans["create_kinesis"]
     assert schema == (

@@ -8,6 +8,15 @@
 {% endmacro %}
 
 
+{#- The fewest rows CREATE MODEL trains on: "You must use at least 500 rows in the training
+    data provided in the FROM clause" (CREATE MODEL, usage notes). Checked on both targets before training, so a short window
+    fails the same way, with the same message, locally and on Redshift.
+    https://docs.aws.amazon.com/redshift/latest/dg/r_create_model_usage_notes.html -#}
+{% macro ml_model_min_rows() %}
+    {{ return(500) }}
+{% endmacro %}
+
+
 {#- The training rows an ml_model keeps within its cell budget, on both targets alike: every
     positive (the rare class Redshift's random sample would thin most), and the negatives
     whose seeded hash of settings.id_column falls under a threshold, so that the rows x
@@ -19,10 +28,11 @@
     out), or none. Returns {'rate', 'condition', 'rows', 'positives'}: rate, the share of
     negatives kept (1.0 when the rows fit; its prior correction is fraud_probability's);
     condition, SQL keeping the sample's rows, or none. Without settings.id_column nothing is
-    sampled here (Redshift ML samples at random above MAX_CELLS). -#}
+    sampled here (Redshift ML samples at random above MAX_CELLS). Fewer rows than
+    ml_model_min_rows, before or after the sample, is a compiler error. -#}
 {% macro ml_model_training_sample(sql, settings, where=none) %}
     {%- set kept_all = {'rate': 1.0, 'condition': none, 'rows': none, 'positives': none} -%}
-    {%- if not settings.id_column or not execute or project_var('offline_compile', false) -%}
+    {%- if not execute or project_var('offline_compile', false) -%}
         {{ return(kept_all) }}
     {%- endif -%}
     {%- set counted = run_query(
@@ -30,17 +40,23 @@
         ~ sql ~ ') as training_set' ~ (' where ' ~ where if where else '')).rows[0] -%}
     {%- set rows = counted[0] | int -%}
     {%- set positives = (counted[1] or 0) | int -%}
+    {%- set min_rows = ml_model_min_rows() -%}
+    {%- if rows < min_rows -%}
+        {{ exceptions.raise_compiler_error(model.name ~ ": the training window holds " ~ rows
+            ~ " rows; CREATE MODEL needs at least " ~ min_rows ~ ": widen it (the vars training_start, training_end, training_days)") }}
+    {%- endif -%}
     {%- do kept_all.update({'rows': rows, 'positives': positives}) -%}
     {%- set columns = (settings.features | length) + 1 -%}
     {%- set max_cells = ml_model_max_cells(settings) -%}
-    {%- if rows * columns <= max_cells -%}
+    {%- if not settings.id_column or rows * columns <= max_cells -%}
         {{ return(kept_all) }}
     {%- endif -%}
     {%- set negatives_kept = (0.98 * max_cells / columns) | int - positives -%}
-    {%- if negatives_kept < positives -%}
+    {%- if negatives_kept < positives or negatives_kept + positives < min_rows -%}
         {{ exceptions.raise_compiler_error(model.name ~ ": the training window's " ~ positives
             ~ " frauds leave room in MAX_CELLS (" ~ max_cells ~ " cells, " ~ columns
-            ~ " columns a row) for fewer genuine rows than frauds: raise the var model_max_cells or shorten the training window") }}
+            ~ " columns a row) for fewer genuine rows than frauds, or fewer than " ~ min_rows
+            ~ " rows in all: raise the var model_max_cells or shorten the training window") }}
     {%- endif -%}
     {%- set rate = negatives_kept / (rows - positives) -%}
     {%- set threshold = '%08x' | format((rate * 4294967296) | int) -%}

@@ -72,6 +72,7 @@ where model_name = '{{ model_name }}' and version = {{ version }}
     {{ return({
         'function': function,
         'probabilities': function ~ '_probabilities' if project_var('model_auto', true) else none,
+        'auto': project_var('model_auto', true),
         'version': "(select cast(json_extract_string(fraud_model_info('" ~ model_name ~ "'), '$.version') as integer))",
         'genuine_sample_rate': "(select cast(json_extract_string(fraud_model_info('" ~ model_name ~ "'), '$.genuine_sample_rate') as double))",
     }) }}
@@ -89,7 +90,7 @@ where model_name = '{{ model_name }}' and version = {{ version }}
         {#- Parsing, or an offline compile: the first version's names, no warehouse asked. -#}
         {{ return({'function': target.schema ~ '.' ~ function ~ '_v1',
                    'probabilities': target.schema ~ '.' ~ function ~ '_v1_probabilities',
-                   'version': 1, 'genuine_sample_rate': 1.0}) }}
+                   'version': 1, 'genuine_sample_rate': 1.0, 'auto': true}) }}
     {%- endif -%}
     {%- set schema = model_relation.schema -%}
     {%- set serving = ml_model_versions(ml_model_versions_relation(ref(model_name)), model_name)
@@ -104,6 +105,7 @@ where model_name = '{{ model_name }}' and version = {{ version }}
     {{ return({
         'function': schema ~ '.' ~ version.function,
         'probabilities': schema ~ '.' ~ version.function ~ '_probabilities' if version.is_auto else none,
+        'auto': version.is_auto,
         'version': version.version,
         'genuine_sample_rate': (version.genuine_sample_rate or 1.0) | float,
     }) }}

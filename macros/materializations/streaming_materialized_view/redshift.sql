@@ -4,6 +4,7 @@
     {%- set target_relation = this.incorporate(type='materialized_view') -%}
     {%- set existing_relation = load_cached_relation(this) -%}
     {%- set settings = streaming_view_settings() -%}
+    {%- do redshift_stream_name_case_check(settings) -%}
     {%- set state = definition_state_relation(this) -%}
     {%- set fingerprint = streaming_view_fingerprint(sql, settings) -%}
 

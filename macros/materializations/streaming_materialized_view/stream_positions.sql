@@ -22,8 +22,10 @@ select count(*) from {{ positions }} where relation_name = '{{ relation.identifi
 
 
 {#- Each shard's newest sequence number among the rows just read (``batch``) replaces its
-    stored position. Sequence numbers are decimal strings of up to 128 digits: compared
-    padded. -#}
+    stored position. Sequence numbers are decimal strings of up to 129 digits without
+    leading zeros ("Pattern: 0|([1-9]\d{0,128})",
+    https://docs.aws.amazon.com/kinesis/latest/APIReference/API_Record.html): compared
+    padded to 129. -#}
 {% macro stream_positions_move_sql(positions, relation, batch) %}
 delete from {{ positions }}
 where
@@ -33,7 +35,7 @@ insert into {{ positions }} (relation_name, shard_id, sequence_number)
 select
     '{{ relation.identifier }}',
     shard_id,
-    arg_max(sequence_number, lpad(sequence_number, 128, '0'))
+    arg_max(sequence_number, lpad(sequence_number, 129, '0'))
 from {{ batch }}
 group by shard_id
 {% endmacro %}

@@ -118,7 +118,9 @@ reports_numbered as (
         case when reject_reason is not null then kinesis_data end as kinesis_data,
         row_number() over (
             partition by transaction_id_typed, tx_fraud_typed, reported_at_typed, reject_reason
-            order by _arrived_at, _shard_id, lpad(_sequence_number, 64, '0')
+            -- Sequence numbers in numeric order: decimal strings without leading zeros
+            -- (up to 129 digits), so the shorter is the smaller.
+            order by _arrived_at, _shard_id, length(_sequence_number), _sequence_number
         ) as _arrival
     from records_validated
 

@@ -180,7 +180,9 @@ deliveries_numbered as (
         {{ fields_text }} as _fields,
         row_number() over (
             partition by transaction_id
-            order by _arrived_at, _shard_id, lpad(_sequence_number, 64, '0')
+            -- Sequence numbers in numeric order: decimal strings without leading zeros
+            -- (up to 129 digits), so the shorter is the smaller.
+            order by _arrived_at, _shard_id, length(_sequence_number), _sequence_number
         ) as _arrival
     from records_typed
 

@@ -46,6 +46,13 @@ DATEPART = re.compile(r"\b(dateadd|datediff)\s*\(\s*([A-Za-z]+)\s*,", re.I)
 SUBEXPRESSION = re.compile(
     r"(\bregexp_substr\s*\(.*?,\s*\d+\s*,\s*\d+\s*),\s*'e'\s*\)", re.I | re.S
 )
+# CURRENT_SETTING('enable_case_sensitive_identifier')
+# (https://docs.aws.amazon.com/redshift/latest/dg/r_CURRENT_SETTING.html): PostgreSQL has no
+# such setting; the shim keeps it as redshift.enable_case_sensitive_identifier (off unless a
+# test sets it for the database).
+CASE_SENSITIVE_SETTING = re.compile(
+    r"\bcurrent_setting\s*\(\s*'enable_case_sensitive_identifier'\s*\)", re.I
+)
 # PostgreSQL functions Redshift lists as unsupported that PostgreSQL has, so that they would
 # pass here unnoticed: "These PostgreSQL functions are not supported in Amazon Redshift ...
 # some unsupported functions will not return an error when run on the leader node. The fact
@@ -129,6 +136,7 @@ class Translator:
     def translate(self, sql: str):
         sql = DATEPART.sub(lambda m: f"{m.group(1)}('{m.group(2).lower()}',", sql)
         sql = SUBEXPRESSION.sub(r"\1, '', 1)", sql)
+        sql = CASE_SENSITIVE_SETTING.sub("redshift_shim.enable_case_sensitive_identifier()", sql)
         body = sql[LEADING_COMMENTS.match(sql).end() :]
         head = " ".join(body[:200].lower().split())
         unsupported = (
@@ -177,6 +185,12 @@ class Translator:
         if head.startswith(("create", "alter")):
             sql = strip_ddl_clauses(sql)
         return rewrite_try_cast(sql), None
+
+    def case_sensitive(self) -> bool:
+        """enable_case_sensitive_identifier as a new session of the database sees it."""
+        with closing(self.ingestion.connect()) as conn, conn.cursor() as cur:
+            cur.execute("select redshift_shim.enable_case_sensitive_identifier()")
+            return cur.fetchone()[0] in ("on", "true")
 
     # CREATE EXTERNAL SCHEMA
     # (https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_EXTERNAL_SCHEMA.html)
@@ -252,6 +266,14 @@ class Translator:
             return error_sql(
                 "a streaming ingestion materialized view can reference only one stream"
             ), None
+        if any(stream != stream.lower() for _, stream in streams) and not self.case_sensitive():
+            # Redshift folds even quoted identifiers to lower case unless
+            # enable_case_sensitive_identifier is on, and Kinesis stream names are case
+            # sensitive (r_enable_case_sensitive_identifier.html; streaming ingestion
+            # getting-started page): the folded name is the stream read.
+            streams = [(kschema, stream.lower()) for kschema, stream in streams]
+            sql = re.sub(r'"([^"]*[A-Z][^"]*)"', lambda m: '"' + m.group(1).lower() + '"', query)
+            query = sql
         for kschema, stream in streams:
             self.ingestion.ensure_stream_relation(kschema, stream)
             self.ingestion.pull(kschema, stream, mv_name=mv)  # PostgreSQL analyses at Parse

@@ -8,12 +8,23 @@ create_model.py turns a valid CREATE MODEL into `select redshift_shim.create_mod
 (sorted by every column, so the same data trains the same model) go to the project's local
 learner (fraud_detection.learner.training.train) with a synthetic time column in that row
 order and validation_gap_days=0; the artifact is saved with ModelStore under
-models_dir/<schema>/<model>. Then it creates, in the function's schema (the model's unless
-FUNCTION names one), the PL/Python functions `<fn>(double precision, ...)` -> integer (0/1
-at the trained threshold) and, for AUTO ON binary classification only, `<fn>_probabilities`
--> SUPER {"probabilities": [...], "labels": [...]} sorted by probability descending
-("Amazon Redshift ML probability metrics",
-https://docs.aws.amazon.com/redshift/latest/dg/getting-started-machine-learning.html#probability_metrics).
+models_dir/<schema>/<model>.
+
+The prediction functions live in the function's schema (the model's unless FUNCTION names
+one), their parameters typed as the training columns ("Function Parameter Types" in SHOW
+MODEL, https://docs.aws.amazon.com/redshift/latest/dg/r_SHOW_MODEL.html): a call with a
+column of another type finds no function, as PostgreSQL resolves it. CREATE MODEL creates
+them at once, refusing to run ("While training is in progress, the corresponding inference
+function is visible but can't be run", CREATE MODEL usage notes,
+https://docs.aws.amazon.com/redshift/latest/dg/r_create_model_usage_notes.html); training replaces their bodies:
+- `<fn>(...)`: AUTO ON, the label 0/1 at the trained threshold. AUTO OFF: what it returns is
+  not documented; XGBoost's OBJECTIVE 'binary:logistic' outputs the probability of the
+  positive class, so the rehearsal returns that probability (double precision), the less
+  convenient of the two possibilities: the project must threshold it.
+- `<fn>_probabilities(...)`, for AUTO ON binary classification only: SUPER
+  {"probabilities": [...], "labels": [...]} sorted by probability descending
+  ("Amazon Redshift ML probability metrics",
+  https://docs.aws.amazon.com/redshift/latest/dg/getting-started-machine-learning.html#probability_metrics).
 They score with the same code as the project's DuckDB plugin (ModelStore.load, for_serving,
 predict_proba, threshold), so predictions are bit-identical for the same artifact.
 On failure the state becomes 'Failed' (Redshift documents no failure state name) and SHOW
@@ -57,6 +68,8 @@ probabilities = model.predict_proba(numpy.repeat(row, 16, axis=0))[0]
 """
 # The plugin's predictions(): float64 probabilities (>= threshold) -> 0/1.
 PLPY_VERDICT = "return int(float(probabilities[1]) >= threshold)\n"
+# AUTO OFF, XGBoost 'binary:logistic': the probability of the positive class.
+PLPY_PROBABILITY = "return float(probabilities[1])\n"
 # {"probabilities": [...], "labels": [...]}, both sorted by probability, descending.
 PLPY_PROBABILITIES = """import json
 pairs = sorted([(float(probabilities[1]), "1"), (float(probabilities[0]), "0")], key=lambda p: -p[0])
@@ -197,9 +210,7 @@ class ModelTrainer:
                 while time.monotonic() - started < MIN_TRAINING_SECONDS:
                     if self._stop.wait(0.1):
                         return
-                self._publish(
-                    conn, model_id, schema, name, fschema, fname, len(features), spec, info
-                )
+                self._publish(conn, model_id, schema, name, fschema, fname, features, spec, info)
             except Exception as e:  # the training failed: so says the model
                 log.info("model %s.%s failed: %s", schema, name, e)
                 cur = conn.cursor()  # (autocommit again: _publish restores it)
@@ -213,9 +224,10 @@ class ModelTrainer:
         finally:
             conn.close()
 
-    def _publish(self, conn, model_id, schema, name, fschema, fname, n_inputs, spec, info) -> None:
-        """Create the prediction function(s) and mark the model ready, in one transaction
-        holding the model's row (a concurrent DROP MODEL waits, then drops them)."""
+    def _publish(self, conn, model_id, schema, name, fschema, fname, features, spec, info) -> None:
+        """Give the prediction functions CREATE MODEL made their bodies and mark the model
+        ready, in one transaction holding the model's row (a concurrent DROP MODEL waits,
+        then drops them)."""
         from dataclasses import asdict
 
         folder = str(self.models_dir / schema)
@@ -225,8 +237,11 @@ class ModelTrainer:
             folder=folder,
             model=name,
         )
-        args = ", ".join(["double precision"] * n_inputs)
-        functions = [(fname, "integer", load + PLPY_VERDICT)]
+        args = ", ".join(column_type for _, column_type in features)
+        if spec["auto"]:
+            functions = [(fname, "integer", load + PLPY_VERDICT)]
+        else:
+            functions = [(fname, "double precision", load + PLPY_PROBABILITY)]
         binary = spec.get("problem_type", "BINARY_CLASSIFICATION") == "BINARY_CLASSIFICATION"
         if spec["auto"] and binary:
             functions.append((fname + "_probabilities", "super", load + PLPY_PROBABILITIES))

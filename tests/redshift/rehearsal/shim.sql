@@ -53,7 +53,7 @@ create table pg_catalog.sys_stream_scan_errors (
     external_schema_name char(128), stream_name char(255), mv_name char(128),
     transaction_id bigint, query_id bigint, stream_timestamp_type char(1),
     stream_timestamp timestamp, record_time timestamp, partition_id char(128),
-    "position" char(128), error_code integer, error_reason char(1024));
+    "position" char(128), error_code integer, error_reason char(128));
 grant select on pg_catalog.sys_stream_scan_errors to public;
 
 -- ============================================================================================
@@ -64,15 +64,46 @@ grant select on pg_catalog.sys_stream_scan_errors to public;
 -- Differences: jsonb sorts object keys and normalises spacing; Redshift keeps them.
 create domain pg_catalog.super as jsonb;
 
+-- What JSON_PARSE refuses that jsonb takes. "Parsing options for SUPER"
+-- (https://docs.aws.amazon.com/redshift/latest/dg/super-configurations.html#parsing-options-super):
+-- "The same attribute name cannot appear in the same object, but can appear in a nested
+-- object" (json_parse_dedup_attributes, off by default, would keep the last instead), and
+-- "String values cannot exceed the system max varchar size of 65535 bytes"
+-- (json_parse_truncate_strings, off by default, would truncate; attribute names are exempt).
+-- jsonb keeps the last of two same-named attributes and takes strings of any length. The
+-- reason, or null when the text is parsed as Redshift parses it (or is no JSON at all).
+create function redshift_shim.json_parse_refusal(t text) returns text
+language plpython3u immutable strict as $$
+import json
+
+def attributes(pairs):
+    names = [name for name, _ in pairs]
+    if len(names) != len(set(names)):
+        raise LookupError("the same attribute name appears twice in an object")
+    for _, value in pairs:
+        if isinstance(value, str) and len(value.encode()) > 65535:
+            raise LookupError("a string value exceeds 65535 bytes")
+    return dict(pairs)
+
+try:
+    json.loads(t, object_pairs_hook=attributes)
+except LookupError as refusal:
+    return str(refusal)
+except ValueError:
+    return None
+return None
+$$;
+
 -- CAN_JSON_PARSE({json_string | binary_value}): false for invalid JSON and for the empty
--- string, null for null (https://docs.aws.amazon.com/redshift/latest/dg/CAN_JSON_PARSE.html).
+-- string, null for null (https://docs.aws.amazon.com/redshift/latest/dg/CAN_JSON_PARSE.html),
+-- and false for what JSON_PARSE refuses (above).
 create function pg_catalog.can_json_parse(text) returns boolean
 language plpgsql immutable as $$
 begin
     if $1 is null then return null; end if;
     if $1 = '' then return false; end if;
     perform $1::jsonb;
-    return true;
+    return redshift_shim.json_parse_refusal($1) is null;
 exception when others then
     return false;
 end $$;
@@ -84,12 +115,21 @@ exception when others then          -- not UTF-8
     return false;
 end $$;
 
--- JSON_PARSE({json_string | binary_value}) -> SUPER; errors on invalid JSON
+-- JSON_PARSE({json_string | binary_value}) -> SUPER; errors on invalid JSON and on what
+-- "Parsing options for SUPER" refuses (above)
 -- (https://docs.aws.amazon.com/redshift/latest/dg/JSON_PARSE.html).
 create function pg_catalog.json_parse(text) returns super
-language sql immutable strict as $$ select $1::jsonb::super $$;
+language plpgsql immutable strict as $$
+declare
+    refusal text := redshift_shim.json_parse_refusal($1);
+begin
+    if refusal is not null then
+        raise exception 'JSON_PARSE: %', refusal;
+    end if;
+    return $1::jsonb::super;
+end $$;
 create function pg_catalog.json_parse(bytea) returns super
-language sql immutable strict as $$ select convert_from($1, 'UTF8')::jsonb::super $$;
+language sql immutable strict as $$ select pg_catalog.json_parse(convert_from($1, 'UTF8')) $$;
 
 -- JSON_SERIALIZE(super) -> VARCHAR; "returns an error when the JSON format exceeds the
 -- VARCHAR limit of the system" (65535 bytes, Character types page); a null gives 'null'
@@ -222,6 +262,18 @@ create function pg_catalog.len(text) returns integer
 language sql immutable strict as $$ select length($1) $$;
 create function pg_catalog.len(bytea) returns integer
 language sql immutable strict as $$ select octet_length($1) $$;
+
+-- enable_case_sensitive_identifier, read as CURRENT_SETTING reads it (the bridge rewrites
+-- current_setting('enable_case_sensitive_identifier') to this): off by default, "The case of
+-- name identifiers is not preserved, and instead converted to lowercase, when you do not
+-- enclose identifiers within double quotation marks or when you set
+-- enable_case_sensitive_identifier to false"
+-- (https://docs.aws.amazon.com/redshift/latest/dg/r_enable_case_sensitive_identifier.html).
+-- PostgreSQL takes custom settings only with a prefix: redshift.enable_case_sensitive_identifier.
+create function redshift_shim.enable_case_sensitive_identifier() returns text
+language sql stable as $$
+    select coalesce(nullif(current_setting('redshift.enable_case_sensitive_identifier', true), ''), 'off')
+$$;
 
 -- GETDATE(): the current date and time of the session's time zone (UTC), "without
 -- fractional seconds" (https://docs.aws.amazon.com/redshift/latest/dg/r_GETDATE.html).
@@ -444,6 +496,10 @@ declare
     v_schema text := coalesce(p_schema, current_schema());
     v_view text := 'redshift_ml_training_' || md5(random()::text);
     v_columns jsonb;
+    v_features jsonb;
+    v_rows bigint;
+    v_args text;
+    v_function text;
     v_id int;
 begin
     if not exists (select 1 from pg_namespace where nspname = v_schema) then
@@ -471,16 +527,57 @@ begin
                 using errcode = '0A000';
         end if;
     end if;
+    -- "You must use at least 500 rows in the training data provided in the FROM clause"
+    -- (https://docs.aws.amazon.com/redshift/latest/dg/r_create_model_usage_notes.html).
+    execute format('select count(*) from (%s) as training_data', p_query) into v_rows;
+    if v_rows < 500 then
+        raise exception 'The training data has % rows; CREATE MODEL needs at least 500', v_rows
+            using errcode = '22023';
+    end if;
+    select coalesce(jsonb_agg(c order by o), '[]') into v_features
+      from jsonb_array_elements(v_columns) with ordinality e(c, o) where c->>0 is distinct from p_target;
     insert into redshift_shim.ml_models (schema_name, model_name, owner, from_query, target, spec,
         features, function_schema, function_name, state)
-    values (v_schema, p_name, current_user, p_query, p_target, p_spec,
-        (select coalesce(jsonb_agg(c order by o), '[]') from jsonb_array_elements(v_columns) with ordinality e(c, o)
-          where c->>0 is distinct from p_target),
+    values (v_schema, p_name, current_user, p_query, p_target, p_spec, v_features,
         coalesce(p_function_schema, v_schema), p_function, 'Train Model On SageMaker In Progress')
     returning model_id into v_id;
+    -- "While training is in progress, the corresponding inference function is visible but
+    -- can't be run" (https://docs.aws.amazon.com/redshift/latest/dg/r_create_model_usage_notes.html):
+    -- the functions exist now and refuse; the training replaces their bodies (redshift_ml.py).
+    -- Their parameters have the training columns' types (SHOW MODEL's "Function Parameter
+    -- Types"). AUTO OFF's returns double precision: redshift_ml.py says why.
+    v_args := redshift_shim.ml_function_arguments(v_features);
+    foreach v_function in array redshift_shim.ml_function_names(p_function, p_spec) loop
+        execute format('create function %I.%I(%s) returns %s language plpgsql stable as %L',
+            coalesce(p_function_schema, v_schema), v_function, v_args,
+            case when v_function like '%\_probabilities' then 'super'
+                 when coalesce((p_spec->>'auto')::boolean, true) then 'integer'
+                 else 'double precision' end,
+            format('begin raise exception %L using errcode = %L; end',
+                   'Model ' || p_name || ' is not ready: training is in progress', '55000'));
+    end loop;
     perform pg_notify('redshift_ml', v_id::text);
     return 'CREATE MODEL';
 end $$;
+
+-- The prediction functions' parameter list: the training columns' types, in order.
+create function redshift_shim.ml_function_arguments(p_features jsonb)
+returns text language sql immutable as $$
+    select coalesce(string_agg(c->>1, ', ' order by o), '')
+      from jsonb_array_elements(p_features) with ordinality e(c, o)
+$$;
+
+-- The function and, for AUTO ON binary classification only, <function>_probabilities
+-- ("Amazon Redshift ML probability metrics",
+-- https://docs.aws.amazon.com/redshift/latest/dg/getting-started-machine-learning.html#probability_metrics).
+create function redshift_shim.ml_function_names(p_function text, p_spec jsonb)
+returns text[] language sql immutable as $$
+    select case
+        when coalesce((p_spec->>'auto')::boolean, true)
+             and upper(coalesce(p_spec->>'problem_type', 'BINARY_CLASSIFICATION')) = 'BINARY_CLASSIFICATION'
+            then array[p_function, p_function || '_probabilities']
+        else array[p_function] end
+$$;
 
 -- DROP MODEL [IF EXISTS] name: drops the prediction function(s) and the model; a training in
 -- progress is cancelled (the harness sees the row gone)
@@ -502,8 +599,7 @@ begin
         end if;
         raise exception 'Model "%" does not exist', p_name using errcode = '42704';
     end if;
-    select coalesce(string_agg('double precision', ', '), '') into v_args
-      from jsonb_array_elements(m.features);
+    v_args := redshift_shim.ml_function_arguments(m.features);
     execute format('drop function if exists %I.%I(%s)', m.function_schema, m.function_name, v_args);
     execute format('drop function if exists %I.%I(%s)', m.function_schema,
                    m.function_name || '_probabilities', v_args);
@@ -544,7 +640,9 @@ begin
         (16, 'AutoML Job Name', case when (m.spec->>'auto')::boolean then m.schema_name || '-' || m.model_name end),
         (17, 'Function Name', m.function_name),
         (18, 'Function Parameters', (select string_agg(c->>0, ' ') from jsonb_array_elements(m.features) c)),
-        (19, 'Function Parameter Types', (select string_agg('float8', ' ') from jsonb_array_elements(m.features) c)),
+        (19, 'Function Parameter Types', (select string_agg(t.typname, ' ' order by o)
+            from jsonb_array_elements(m.features) with ordinality e(c, o)
+            join pg_type t on t.oid = (c->>1)::regtype)),
         (20, 'IAM Role', m.spec->>'iam_role'),
         (21, 'S3 Bucket', m.spec->'settings'->>'s3_bucket'),
         (22, 'KMS Key', coalesce(m.spec->'settings'->>'kms_key_id', 'none')),
