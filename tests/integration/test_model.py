@@ -148,8 +148,13 @@ def test_training_reuse_and_retraining(dbt):
         + ", training_start: '2024-02-01 09:00', training_end: '2024-02-01 10:00'",
     )
     assert short.returncode != 0
-    assert "cust_cc_txn_fd: the training window holds " in short.output
-    assert " rows; CREATE MODEL needs at least 500: widen it" in short.output
+    assert (
+        "cust_cc_txn_fd: the training window (training_start 2024-02-01 09:00, training_end"
+        " 2024-02-01 10:00) holds "
+    ) in short.output
+    assert " transactions; CREATE MODEL needs at least 500: widen it; the model in place" in (
+        short.output
+    )
     assert versions(dbt) == trained
     assert versions(dbt) == ["v1", "v2", "v3", "v4", "v5"]
 

@@ -32,8 +32,12 @@ def test_fewer_than_500_training_rows_are_refused_before_create_model(deployment
         training_start=f"{day} 09:00", training_end=f"{day} 10:00",
     )  # fmt: skip
     assert short.returncode != 0
-    assert "cust_cc_txn_fd: the training window holds " in short.output
-    assert " rows; CREATE MODEL needs at least 500: widen it" in short.output
+    assert f"cust_cc_txn_fd: the training window (training_start {day} 09:00, training_end" in (
+        short.output
+    )
+    assert " transactions; CREATE MODEL needs at least 500: widen it; the model in place" in (
+        short.output
+    )
     issued = deployment.rehearsal.statements[sent:]
     assert not [s for s in issued if s.lower().startswith("create model")]
 

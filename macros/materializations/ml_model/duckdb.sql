@@ -30,7 +30,9 @@
         {% endcall %}
     {%- endif %}
     {#- Within MAX_CELLS: every fraud, and the same seeded sample of genuine rows as on
-        Redshift (ml_model_training_sample). -#}
+        Redshift (ml_model_training_sample). A window that cannot train fails there, before
+        the plugin is called: the model in place keeps serving, and the SHOW MODEL table
+        still describes it. -#}
     {%- set sample = ml_model_training_sample('select * from ' ~ training, settings) %}
     {%- if sample.condition %}
         {% call statement('training_sample') %}
@@ -56,13 +58,6 @@
     {%- elif fingerprint in refused and not ml_model_retrain_requested() %}
         {{ log(model.name ~ ": the model is current (a version trained on this data was refused by the gate)", info=true) }}
     {%- else %}
-        {#- A window that cannot train fails before the plugin is called: the model in place
-            keeps serving, and the SHOW MODEL table still describes it. -#}
-        {%- set window_problem = ml_model_window_problem(window[0], window[1]) -%}
-        {%- if window_problem -%}
-            {{ exceptions.raise_compiler_error(model.name ~ ": " ~ window_problem
-                ~ "; the model in place, if any, keeps serving") }}
-        {%- endif -%}
         {#- The options are fields of the plugin's TrainingOptions. A model_type (required by
             AUTO OFF, optional with AUTO ON) trains that type only: the plugin maps it to a
             local learner, or refuses it; AUTO OFF's HYPERPARAMETERS (Redshift ML's names)

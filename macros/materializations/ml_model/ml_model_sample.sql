@@ -28,8 +28,9 @@
     out), or none. Returns {'rate', 'condition', 'rows', 'positives'}: rate, the share of
     negatives kept (1.0 when the rows fit; its prior correction is fraud_probability's);
     condition, SQL keeping the sample's rows, or none. Without settings.id_column nothing is
-    sampled here (Redshift ML samples at random above MAX_CELLS). Fewer rows than
-    ml_model_min_rows, before or after the sample, is a compiler error. -#}
+    sampled here (Redshift ML samples at random above MAX_CELLS). A window that cannot train
+    (ml_model_window_problem) is a compiler error, on both targets before training, as are
+    fewer rows than ml_model_min_rows after the sample. -#}
 {% macro ml_model_training_sample(sql, settings, where=none) %}
     {%- set kept_all = {'rate': 1.0, 'condition': none, 'rows': none, 'positives': none} -%}
     {%- if not execute or project_var('offline_compile', false) -%}
@@ -41,9 +42,10 @@
     {%- set rows = counted[0] | int -%}
     {%- set positives = (counted[1] or 0) | int -%}
     {%- set min_rows = ml_model_min_rows() -%}
-    {%- if rows < min_rows -%}
-        {{ exceptions.raise_compiler_error(model.name ~ ": the training window holds " ~ rows
-            ~ " rows; CREATE MODEL needs at least " ~ min_rows ~ ": widen it (the vars training_start, training_end, training_days)") }}
+    {%- set problem = ml_model_window_problem(rows, positives) -%}
+    {%- if problem -%}
+        {{ exceptions.raise_compiler_error(model.name ~ ": " ~ problem
+            ~ "; the model in place, if any, keeps serving") }}
     {%- endif -%}
     {%- do kept_all.update({'rows': rows, 'positives': positives}) -%}
     {%- set columns = (settings.features | length) + 1 -%}

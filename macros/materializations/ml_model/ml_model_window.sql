@@ -1,6 +1,7 @@
 {#- What keeps an ml_model's training window from training, in one line naming the window (the
-    vars training_start and training_end), or none: an empty window, or one without a fraud
-    or without a genuine transaction. Any other window trains (the local learner picks a
+    vars training_start and training_end), or none: an empty window, one without a fraud or
+    without a genuine transaction, or one under the rows CREATE MODEL takes
+    (ml_model_min_rows). Any other window trains (the local learner picks a
     validation scheme that fits it). -#}
 {% macro ml_model_window_problem(rows, positives) %}
     {%- set positives = positives or 0 -%}
@@ -11,6 +12,9 @@
     {%- elif positives == 0 or positives == rows -%}
         {{ return(window ~ ' holds no ' ~ ('fraud' if positives == 0 else 'genuine transaction')
             ~ ' (' ~ rows ~ ' transactions, ' ~ positives ~ ' frauds): a model needs both') }}
+    {%- elif rows < ml_model_min_rows() -%}
+        {{ return(window ~ ' holds ' ~ rows ~ ' transactions; CREATE MODEL needs at least '
+            ~ ml_model_min_rows() ~ ': widen it') }}
     {%- endif -%}
     {{ return(none) }}
 {% endmacro %}
