@@ -31,3 +31,22 @@ where trim(schema_name) = '{{ schema }}' and trim(model_name) = '{{ model_name }
     {%- endfor -%}
     {{ return(reasons | join('; ') if reasons else "state '" ~ model_state ~ "' (SHOW MODEL " ~ schema ~ "." ~ model_name ~ " gives no reason)") }}
 {% endmacro %}
+
+
+{#- Whether a model that is not ready failed. SVV_ML_MODEL_INFO's page shows two states ('Train
+    Model On SageMaker In Progress' and 'Model is Ready') and names no failure state, so a
+    model not ready is asked of SHOW MODEL, whose Model State is documented: "The status of
+    the model, such as READY, TRAINING, or FAILED".
+    https://docs.aws.amazon.com/redshift/latest/dg/r_SVV_ML_MODEL_INFO.html
+    https://docs.aws.amazon.com/redshift/latest/dg/r_SHOW_MODEL.html -#}
+{% macro ml_model_failed(schema, model_name, model_state) %}
+    {%- if model_state == 'Model is Ready' -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- for row in run_query("show model " ~ schema ~ "." ~ model_name).rows -%}
+        {%- if (row[0] or '') | string | trim | lower == 'model state' -%}
+            {{ return((row[1] or '') | string | trim | upper == 'FAILED') }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(false) }}
+{% endmacro %}

@@ -54,7 +54,7 @@
                 {% endcall %}
             {%- endfor -%}
             {{ log(model.name ~ ": v" ~ version.version ~ " is ready and serves from now on (the predictions switch when they are built next)", info=true) }}
-        {%- elif model_state is none or 'fail' in model_state | lower -%}
+        {%- elif model_state is none or ml_model_failed(versions.schema, version.redshift_model, model_state) -%}
             {%- set reason = ml_model_failure_reason(versions.schema, version.redshift_model, model_state) -%}
             {% call statement('main', auto_begin=False) %}
                 {{ ml_model_version_status_sql(versions, this.identifier, version.version, 'failed', reason) }}

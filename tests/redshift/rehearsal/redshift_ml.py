@@ -27,8 +27,12 @@ https://docs.aws.amazon.com/redshift/latest/dg/r_create_model_usage_notes.html);
   https://docs.aws.amazon.com/redshift/latest/dg/getting-started-machine-learning.html#probability_metrics).
 They score with the same code as the project's DuckDB plugin (ModelStore.load, for_serving,
 predict_proba, threshold), so predictions are bit-identical for the same artifact.
-On failure the state becomes 'Failed' (Redshift documents no failure state name) and SHOW
-MODEL's 'Failure Reason' row (key name undocumented too) carries the message.
+On failure SVV_ML_MODEL_INFO's state becomes STATE_FAILED, a string that names no failure on
+purpose: no page lists the states a failed model shows, so the project must not match one;
+SHOW MODEL's 'Model State' (READY, TRAINING or FAILED: documented) says FAILED, and its
+'Failure Reason' row (key name undocumented) carries the message. `fail_next` makes the next
+training fail with that message: SageMaker's failures are the one fault the harness cannot
+produce from the project's data.
 """
 
 from __future__ import annotations
@@ -44,7 +48,8 @@ log = logging.getLogger(__name__)
 
 STATE_TRAINING = "Train Model On SageMaker In Progress"  # documented example value
 STATE_READY = "Model is Ready"  # documented example value
-STATE_FAILED = "Failed"  # NOT documented (no list exists)
+# NOT documented (no page lists the states): deliberately not a word the project could match.
+STATE_FAILED = "Model training did not complete (rehearsal: the state is undocumented)"
 MIN_TRAINING_SECONDS = 2.0  # so that the in-progress state can be observed
 
 PLPY_LOAD = """
@@ -105,6 +110,7 @@ class ModelTrainer:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._listener: threading.Thread | None = None
+        self.fail_next: str | None = None  # the next training fails with this message
 
     def start(self) -> None:
         conn = self.connect()
@@ -179,6 +185,9 @@ class ModelTrainer:
                 frame["_rehearsal_row_time"] = pd.Timestamp("2000-01-01") + pd.to_timedelta(
                     np.arange(len(frame)), unit="s"
                 )
+                if self.fail_next is not None:
+                    reason, self.fail_next = self.fail_next, None
+                    raise RuntimeError(reason)
                 if set(frame[target].dropna().unique()) - {0, 1}:
                     raise ValueError(
                         "rehearsal: the local learner trains 0/1 binary classification only"

@@ -470,7 +470,7 @@ where c.relkind in ('r', 'v', 'm', 'p', 'f')
 -- SVV_ML_MODEL_INFO (https://docs.aws.amazon.com/redshift/latest/dg/r_SVV_ML_MODEL_INFO.html):
 -- char(128)/char(20) columns, so values come back blank-padded as from Redshift.
 -- model_state: 'Train Model On SageMaker In Progress' / 'Model is Ready' are the documented
--- examples; the failure value is NOT documented: 'Failed' here (see redshift_ml.py).
+-- examples; the failure value is NOT documented: redshift_ml.py's STATE_FAILED names none.
 create or replace view pg_catalog.svv_ml_model_info as
 select current_database()::char(128) as database_name, schema_name::char(128) as schema_name,
        owner::char(128) as user_name, model_name::char(128) as model_name,
@@ -626,7 +626,7 @@ begin
         (3, 'Owner', m.owner),
         (4, 'Creation Time', to_char(m.created_at, 'Dy, DD.MM.YYYY HH24:MI:SS')),
         (5, 'Model State', case when m.state = 'Model is Ready' then 'READY'
-                                when m.state like '%Failed%' then 'FAILED' else 'TRAINING' end),
+                                when m.failure_reason is not null then 'FAILED' else 'TRAINING' end),
         (6, 'Failure Reason', m.failure_reason),
         (7, 'validation:' || lower(coalesce(m.training->>'objective', '')), m.training->>'validation_objective_value'),
         (8, 'Estimated Cost', '0.000000'),
