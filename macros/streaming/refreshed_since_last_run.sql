@@ -6,9 +6,16 @@
     instead of reading the whole source: a cycle then costs what its new rows cost, however
     much the tables keep. Nothing on a first run or a full refresh; a first run over an empty
     stream leaves the model empty, and the clause then takes everything. An offline compile
-    (var offline_compile) renders the incremental clause without asking the warehouse. -#}
+    (var offline_compile) renders the incremental clause of an incremental model without
+    asking the warehouse; a view (the predictions on Redshift) gets none: it would read
+    itself. -#}
 {% macro refreshed_since_last_run(column) -%}
-    {%- if project_var('offline_compile', false) or is_incremental() -%}
+    {%- if project_var('offline_compile', false) -%}
+        {%- set takes_new_rows = config.get('materialized') == 'incremental' -%}
+    {%- else -%}
+        {%- set takes_new_rows = is_incremental() -%}
+    {%- endif -%}
+    {%- if takes_new_rows -%}
         where {{ column }} > {{ newest_refresh_taken(this) }}
     {%- endif -%}
 {%- endmacro %}

@@ -63,6 +63,21 @@ def test_wait_model_makes_v1_serve_and_builds_the_predictions(deployment):
     assert "fraud_detection.fn_customer_cc_fd_v1_probabilities(" in view
 
 
+def test_the_offline_compile_renders_deployable_sql_for_every_model(deployment):
+    """#28: what `dbt compile` renders with offline_compile (no warehouse asked) plans on the
+    deployment v1 serves (EXPLAIN, in the bridge's dialect), and no view reads itself."""
+    ok(deployment.dbt("compile", "--no-populate-cache", "-s", "fqn:*", offline_compile=True))
+    manifest = json.loads((deployment.work / "target" / "manifest.json").read_text())
+    models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+    assert len(models) >= 15
+    compiled = deployment.work / "target" / "compiled" / "fraud_detection"
+    for node in models:
+        sql = (compiled / node["original_file_path"]).read_text()
+        if node["config"]["materialized"] == "view":
+            assert node["relation_name"] not in sql, f"{node['name']} reads itself"
+        deployment.rehearsal.redshift(f"explain {sql}")
+
+
 def test_a_second_and_third_build_change_nothing_and_succeed(deployment):
     for _ in range(2):
         output = ok(deployment.dbt("build"))

@@ -12,7 +12,7 @@ import pytest
 
 from fraud_detection.defaults import MODEL_INPUTS
 from fraud_detection.learner.training import prior_corrected
-from fraud_detection.testing.dbt import LocalDbt
+from fraud_detection.testing.dbt import LocalDbt, environment
 from fraud_detection.testing.fuzz_records import fuzz_records
 from fraud_detection.testing.kinesis import fresh_stream, fresh_streams
 from producer.kinesis import make_client
@@ -95,6 +95,66 @@ def test_auto_off_is_scored_by_its_probability_and_raises_alerts(deployment):
         row[0] for row in deployment.query(f"select transaction_id from {SCHEMA}.fraud_alerts")
     }
     assert flagged <= alerted
+
+
+def test_a_failed_training_is_recorded_with_its_reason_and_the_serving_version_goes_on(
+    deployment,
+):
+    """#28: no page names the state SVV_ML_MODEL_INFO shows for a failed model (the rehearsal's
+    names no failure); SHOW MODEL's Model State (FAILED) and its reason say so."""
+    serving = [version for version, status in deployment.versions() if status == "serving"]
+    deployment.rehearsal.trainer.fail_next = "rehearsal: the training job ran out of memory"
+    auto_off = {"model_auto": False, "model_type": "xgboost", "model_objective": "binary:logistic"}
+    started = deployment.dbt(
+        "run", "-s", "cust_cc_txn_fd", retrain_models=["cust_cc_txn_fd"], **auto_off
+    )
+    new = deployment.versions()[-1][0]
+    assert f"training v{new} in the background" in ok(started)
+    waited = deployment.detection("wait-model", "--poll-seconds", "1", **auto_off)
+    output = waited.stdout + waited.stderr
+    assert waited.returncode != 0
+    assert (
+        f"training v{new} failed: Failure Reason: rehearsal: the training job ran out of memory;"
+        f" v{serving[-1]} serves meanwhile"
+    ) in output
+    [(status, reason)] = deployment.query(
+        f"select status, reason from {SCHEMA}.dbt_ml_model_versions where version = {new}"
+    )
+    assert status == "failed" and "ran out of memory" in reason
+    assert (serving[-1], "serving") in deployment.versions()
+    models = {
+        row[0].strip() for row in deployment.query("select model_name from svv_ml_model_info")
+    }
+    assert f"cust_cc_txn_fd_v{new}" not in models  # a failed model is dropped (usage notes)
+
+
+def test_drop_model_is_refused_inside_a_transaction_block(deployment):
+    """#28: "The DROP MODEL command commits immediately": a ROLLBACK could not undo it, so the
+    rehearsal refuses it in a transaction block; the project drops models outside one (the
+    tests above retire and drop versions through dbt, and pass)."""
+    import redshift_connector
+
+    env = deployment.rehearsal.env
+    with environment(deployment.env):  # SSL_CERT_FILE: the bridge's certificate is trusted
+        conn = redshift_connector.connect(
+            host="127.0.0.1",
+            port=int(env["REDSHIFT_PORT"]),
+            database=env["REDSHIFT_DATABASE"],
+            user=env["REDSHIFT_USER"],
+            password="rehearsal-trust-auth",
+            sslmode="require",
+        )
+    try:
+        conn.autocommit = False
+        cursor = conn.cursor()
+        cursor.execute("select 1")  # redshift_connector begins a transaction first
+        with pytest.raises(Exception, match="DROP MODEL commits immediately"):
+            cursor.execute(f"drop model if exists {SCHEMA}.no_such_model")
+        conn.rollback()
+        conn.autocommit = True
+        conn.cursor().execute(f"drop model if exists {SCHEMA}.no_such_model")  # outside: runs
+    finally:
+        conn.close()
 
 
 def test_amounts_keep_their_digits_and_a_key_named_twice_is_a_reject(deployment):

@@ -22,7 +22,7 @@
 -- - not_utf8; duplicate_key: one of the seven keys named twice (which value counts would be a
 --   parser's choice); not_json: not JSON as Redshift's JSON_PARSE takes it (no trailing comma,
 --   NaN, Infinity, or any key twice); not_a_json_object;
--- - missing_<key> for an absent, null or empty one of the seven keys;
+-- - missing_<key> for an absent or null one of the seven keys (a string, even "", is there);
 -- - invalid_<key>: the value is not of its JSON type (numbers for the ids, amount and times,
 --   a string for TX_DATETIME), or does not cast to its column's type (the cast itself is the
 --   check: a date such as 2026-02-30 or an amount over decimal(18, 2) is invalid), or breaks

@@ -12,8 +12,9 @@ PostgreSQL on 127.0.0.1. Protocol-level changes:
   packaging.version.parse on it).
 
 Statement-level changes: the SQL of every Query ('Q') and Parse ('P') message goes to
-`handler(sql) -> (sql_to_forward, on_execute)`, which runs in a worker thread (it may query
-PostgreSQL or Kinesis). `on_execute` (or None) is called right before the statement runs:
+`handler(sql, in_transaction) -> (sql_to_forward, on_execute)`, which runs in a worker thread
+(it may query PostgreSQL or Kinesis); `in_transaction` is whether the session was in a
+transaction block at its last ReadyForQuery (the server's 'Z' status 'T' or 'E'). `on_execute` (or None) is called right before the statement runs:
 for 'Q' at once, for the extended protocol when an Execute ('E') names a portal bound
 ('B') to that prepared statement. redshift_connector caches prepared statements per
 connection, so the same SQL may be parsed once and executed many times.
@@ -54,7 +55,7 @@ REDSHIFT_ONLY_STARTUP_PARAMS = {
 SSL_REQUEST, GSSENC_REQUEST, CANCEL_REQUEST, PROTOCOL_3 = 80877103, 80877104, 80877102, 196608
 AUTH_NEEDS_REPLY = {3, 5, 10, 11}  # cleartext, md5, SASL start, SASL continue
 
-Handler = Callable[[str], tuple[str, Callable[[], None] | None]]
+Handler = Callable[[str, bool], tuple[str, Callable[[], None] | None]]
 
 
 def make_self_signed_cert(directory: Path) -> tuple[Path, Path]:
@@ -162,8 +163,10 @@ class Bridge:
                 await swriter.drain()
                 return
             await self._relay_until_ready(sreader, cwriter, creader, swriter)
+            status = {"in_transaction": False}
             await asyncio.gather(
-                self._client_to_server(creader, swriter), self._copy(sreader, cwriter)
+                self._client_to_server(creader, swriter, status),
+                self._server_to_client(sreader, cwriter, status),
             )
         except (OSError, asyncio.IncompleteReadError, ssl.SSLError) as e:
             log.debug("session ended: %r", e)
@@ -221,23 +224,32 @@ class Bridge:
                 return
 
     @staticmethod
-    async def _copy(reader, writer) -> None:
+    async def _server_to_client(reader, writer, status: dict) -> None:
+        """The server's messages as they come, noting each ReadyForQuery's transaction
+        status."""
         try:
-            while data := await reader.read(65536):
-                writer.write(data)
+            while True:
+                try:
+                    head = await reader.readexactly(5)
+                except asyncio.IncompleteReadError:
+                    return
+                body = await reader.readexactly(struct.unpack("!I", head[1:])[0] - 4)
+                if head[:1] == b"Z":
+                    status["in_transaction"] = body != b"I"
+                writer.write(head + body)
                 await writer.drain()
         finally:
             writer.close()
 
-    async def _translate(self, sql: str):
+    async def _translate(self, sql: str, in_transaction: bool = False):
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(None, self.handler, sql)
+        return await loop.run_in_executor(None, self.handler, sql, in_transaction)
 
     async def _run_hook(self, hook) -> None:
         if hook is not None:
             await asyncio.get_running_loop().run_in_executor(None, hook)
 
-    async def _client_to_server(self, reader, writer) -> None:
+    async def _client_to_server(self, reader, writer, status: dict) -> None:
         """Client messages one by one; SQL goes through the handler. Each statement is
         recorded when parsed (so that one failing at Parse is too) and again on every later
         execution of the same prepared statement (redshift_connector's cache)."""
@@ -253,7 +265,7 @@ class Bridge:
                 body = await reader.readexactly(length - 4)
                 if mtype == b"Q":  # Query: sql\0
                     self.record(body[:-1].decode())
-                    sql, hook = await self._translate(body[:-1].decode())
+                    sql, hook = await self._translate(body[:-1].decode(), status["in_transaction"])
                     await self._run_hook(hook)
                     body = sql.encode() + b"\0"
                 elif mtype == b"P":  # Parse: name\0 sql\0 params
@@ -261,7 +273,7 @@ class Bridge:
                     b = body.index(b"\0", a + 1)
                     original = body[a + 1 : b].decode()
                     self.record(original)
-                    sql, hook = await self._translate(original)
+                    sql, hook = await self._translate(original, status["in_transaction"])
                     prepared[body[:a]] = [original, hook, False]
                     body = body[: a + 1] + sql.encode() + body[b:]
                 elif mtype == b"B":  # Bind: portal\0 statement\0 ...

@@ -23,6 +23,7 @@ from .create_model import (
     ident,
     show_model_sql,
 )
+from .streaming_view import streaming_view_refusal
 from .streams import StreamIngestion
 
 log = logging.getLogger(__name__)
@@ -124,16 +125,16 @@ class Translator:
         with self._lock:
             self.statements.append(sql)
 
-    def __call__(self, sql: str):
+    def __call__(self, sql: str, in_transaction: bool = False):
         try:
-            return self.translate(sql)
+            return self.translate(sql, in_transaction)
         except ModelStatementError as e:
             return error_sql(str(e)), None
         except Exception as e:  # a harness problem: the statement fails, loudly
             log.exception("rehearsal could not handle: %s", sql[:200])
             return error_sql(f"rehearsal harness error: {e}", "XX000"), None
 
-    def translate(self, sql: str):
+    def translate(self, sql: str, in_transaction: bool = False):
         sql = DATEPART.sub(lambda m: f"{m.group(1)}('{m.group(2).lower()}',", sql)
         sql = SUBEXPRESSION.sub(r"\1, '', 1)", sql)
         sql = CASE_SENSITIVE_SETTING.sub("redshift_shim.enable_case_sensitive_identifier()", sql)
@@ -153,6 +154,15 @@ class Translator:
         if head.startswith("create model"):
             return create_model_sql(body), None
         if head.startswith("drop model"):
+            if in_transaction:
+                # "This command isn't reversible. The DROP MODEL command commits immediately"
+                # (https://docs.aws.amazon.com/redshift/latest/dg/r_DROP_MODEL.html): inside a
+                # transaction block a ROLLBACK could not bring the model back, so the
+                # rehearsal refuses it there rather than guess what Redshift commits.
+                return error_sql(
+                    "DROP MODEL commits immediately: run it outside a transaction block",
+                    "25001",
+                ), None
             return drop_model_sql(body), None
         if head.startswith("show model"):
             return show_model_sql(body), None
@@ -261,6 +271,8 @@ class Translator:
             for ref in re.finditer(pattern, query, re.I):
                 streams.append((kschema, ident(ref.group(1))))
         streams = sorted(set(streams))
+        if streams and (refusal := streaming_view_refusal(query)):
+            return error_sql(refusal, "0A000"), None
         if len(streams) > 1:
             # "can reference only one stream" (streaming ingestion getting-started page)
             return error_sql(

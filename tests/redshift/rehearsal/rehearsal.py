@@ -165,6 +165,14 @@ class Rehearsal:
     def raw_statements(self) -> list[str]:
         return list(self.translator.statements)
 
+    def redshift(self, sql: str) -> list[tuple]:
+        """``sql`` as the bridge would forward it (translated from Redshift's dialect), run
+        directly: for SQL that no dbt command sends, such as an offline compile's."""
+        translated, on_execute = self.translator(sql)
+        if on_execute is not None:
+            on_execute()
+        return self.query(translated)
+
     # -- direct access (not through the bridge) ------------------------------------------------
     def query(self, sql: str, params=None) -> list[tuple]:
         with closing(self.pg.connect()) as conn, conn.cursor() as cur:
