@@ -36,8 +36,8 @@ with
 scored as (
 
     select *
-    from {{ ref('int_scoring_features') }} as scoring_features
-    {{ refreshed_since_last_run('scoring_features._refreshed_at') }}
+    from {{ ref('int_scoring_features') }}
+    {{ refreshed_since_last_run('_refreshed_at') }}
 
 ),
 

@@ -276,9 +276,11 @@ language sql stable as $$
 $$;
 
 -- GETDATE(): the current date and time of the session's time zone (UTC), "without
--- fractional seconds" (https://docs.aws.amazon.com/redshift/latest/dg/r_GETDATE.html).
+-- fractional seconds", at the start of the current statement, "even when it is within a
+-- transaction block" (https://docs.aws.amazon.com/redshift/latest/dg/r_GETDATE.html):
+-- PostgreSQL's statement_timestamp(), not localtimestamp (the transaction's start).
 create function pg_catalog.getdate() returns timestamp
-language sql stable as $$ select date_trunc('second', localtimestamp) $$;
+language sql stable as $$ select date_trunc('second', statement_timestamp()::timestamp) $$;
 
 -- DATEADD(datepart, interval, {date|time|timestamp}) and DATEDIFF(datepart, a, b)
 -- (https://docs.aws.amazon.com/redshift/latest/dg/r_DATEADD_function.html,
