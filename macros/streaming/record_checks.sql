@@ -5,7 +5,8 @@
 
 {#- Per field, <key>_text (its JSON value as text: a number's digits as written) and
     <key>_is_string, from the columns kinesis_data and payload, and names_a_key_twice,
-    unless is_too_large says the record is too large to read. -#}
+    unless is_too_large says the record is too large to read (the relation has the columns
+    is_too_large and is_utf8). -#}
 {% macro record_checks_extracted(fields) %}
     {%- set keys = [] -%}
     {%- for field in fields -%}
@@ -14,12 +15,12 @@
             {#- The record's text is read only when it is UTF-8: FROM_VARBYTE's page does not say
                 what it does otherwise (the rehearsal's errors, and failed the whole run). -#}
             case
-                when not is_too_large and {{ is_utf8('kinesis_data') }}
+                when not is_too_large and is_utf8
                     then {{ json_names_a_key_twice('kinesis_data', keys) }}
             end as names_a_key_twice,
     {%- for key, pattern, json_type, column_type in fields %}
             case
-                when not is_too_large and '{{ json_type }}' = 'number' and {{ is_utf8('kinesis_data') }}
+                when not is_too_large and '{{ json_type }}' = 'number' and is_utf8
                     then {{ json_number_text('kinesis_data', 'payload', key) }}
                 when not is_too_large then {{ json_text('payload', key) }}
             end as {{ key | lower }}_text,

@@ -9,8 +9,9 @@
 
 
 {#- The fewest rows CREATE MODEL trains on: "You must use at least 500 rows in the training
-    data provided in the FROM clause" (CREATE MODEL, usage notes). Checked on both targets before training, so a short window
-    fails the same way, with the same message, locally and on Redshift.
+    data provided in the FROM clause" (CREATE MODEL, usage notes). Checked on both targets
+    before training (ml_model_window_problem), so a short window fails the same way, with
+    the same message, locally and on Redshift.
     https://docs.aws.amazon.com/redshift/latest/dg/r_create_model_usage_notes.html -#}
 {% macro ml_model_min_rows() %}
     {{ return(500) }}

@@ -54,7 +54,8 @@ records_sized as (
 
     select
         *,
-        octet_length(kinesis_data) > {{ max_record_bytes }} as is_too_large
+        octet_length(kinesis_data) > {{ max_record_bytes }} as is_too_large,
+        {{ is_utf8('kinesis_data') }} as is_utf8
     from stream
 
 ),
@@ -63,7 +64,6 @@ fields_extracted as (
 
     select
         *,
-        {{ is_utf8('kinesis_data') }} as is_utf8,
         payload is not null and {{ json_is_standard('payload') }} as is_json,
         {{ json_is_object('payload') }} as is_object,
         {{ record_checks_extracted(fields) }}

@@ -92,7 +92,8 @@ records_sized as (
 
     select
         *,
-        octet_length(kinesis_data) > {{ max_record_bytes }} as is_too_large
+        octet_length(kinesis_data) > {{ max_record_bytes }} as is_too_large,
+        {{ is_utf8('kinesis_data') }} as is_utf8
     from stream
 
 ),
@@ -107,7 +108,7 @@ fields_extracted as (
         refresh_time,
         kinesis_data,
         is_too_large,
-        {{ is_utf8('kinesis_data') }} as is_utf8,
+        is_utf8,
         payload is not null and {{ json_is_standard('payload') }} as is_json,
         {{ json_is_object('payload') }} as is_object,
         {{ record_checks_extracted(fields) }}
