@@ -20,6 +20,8 @@ from tests.redshift.rehearsal.deployment import SCHEMA, ok
 
 pytestmark = pytest.mark.rehearsal
 SCORING_INPUTS = ", ".join(f"scoring.{column}" for column in MODEL_INPUTS)
+# Redshift ML's AUTO OFF, as the vars set it.
+AUTO_OFF = {"model_auto": False, "model_type": "xgboost", "model_objective": "binary:logistic"}
 
 
 def test_fewer_than_500_training_rows_are_refused_before_create_model(deployment):
@@ -47,8 +49,7 @@ def test_auto_off_is_scored_by_its_probability_and_raises_alerts(deployment):
     XGBoost's 'binary:logistic' probability, the less convenient possibility. While training,
     the function exists and refuses to run. Served, the predictions read its output as the
     probability and threshold it (never as 0/1), and the alerts queue what it flags."""
-    auto_off = {"model_auto": False, "model_type": "xgboost", "model_objective": "binary:logistic"}
-    started = ok(deployment.dbt("run", "-s", "cust_cc_txn_fd", **auto_off))
+    started = ok(deployment.dbt("run", "-s", "cust_cc_txn_fd", **AUTO_OFF))
     new = deployment.versions()[-1][0]
     assert f"training v{new} in the background" in started
     function = f"{SCHEMA}.fn_customer_cc_fd_v{new}"
@@ -59,7 +60,7 @@ def test_auto_off_is_scored_by_its_probability_and_raises_alerts(deployment):
     if state != "Model is Ready":  # visible, but not runnable while training
         with pytest.raises(Exception, match="is not ready: training is in progress"):
             deployment.query(call + " limit 1")
-    ok(deployment.detection("wait-model", "--poll-seconds", "1", **auto_off))
+    ok(deployment.detection("wait-model", "--poll-seconds", "1", **AUTO_OFF))
     [(status, rate)] = deployment.query(
         f"select status, genuine_sample_rate from {SCHEMA}.dbt_ml_model_versions"
         f" where version = {new}"
@@ -68,7 +69,7 @@ def test_auto_off_is_scored_by_its_probability_and_raises_alerts(deployment):
 
     ok(
         deployment.dbt(
-            "build", "-s", "cust_payment_tx_fraud_predictions", "fraud_alerts", **auto_off
+            "build", "-s", "cust_payment_tx_fraud_predictions", "fraud_alerts", **AUTO_OFF
         )
     )
     served = deployment.query(f"""
@@ -104,13 +105,12 @@ def test_a_failed_training_is_recorded_with_its_reason_and_the_serving_version_g
     names no failure); SHOW MODEL's Model State (FAILED) and its reason say so."""
     serving = [version for version, status in deployment.versions() if status == "serving"]
     deployment.rehearsal.trainer.fail_next = "rehearsal: the training job ran out of memory"
-    auto_off = {"model_auto": False, "model_type": "xgboost", "model_objective": "binary:logistic"}
     started = deployment.dbt(
-        "run", "-s", "cust_cc_txn_fd", retrain_models=["cust_cc_txn_fd"], **auto_off
+        "run", "-s", "cust_cc_txn_fd", retrain_models=["cust_cc_txn_fd"], **AUTO_OFF
     )
     new = deployment.versions()[-1][0]
     assert f"training v{new} in the background" in ok(started)
-    waited = deployment.detection("wait-model", "--poll-seconds", "1", **auto_off)
+    waited = deployment.detection("wait-model", "--poll-seconds", "1", **AUTO_OFF)
     output = waited.stdout + waited.stderr
     assert waited.returncode != 0
     assert (

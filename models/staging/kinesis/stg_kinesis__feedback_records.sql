@@ -120,6 +120,7 @@ reports_numbered as (
             partition by transaction_id_typed, tx_fraud_typed, reported_at_typed, reject_reason
             -- Sequence numbers in numeric order: decimal strings without leading zeros
             -- (up to 129 digits), so the shorter is the smaller.
+            -- https://docs.aws.amazon.com/redshift/latest/dg/r_LENGTH.html
             order by _arrived_at, _shard_id, length(_sequence_number), _sequence_number
         ) as _arrival
     from records_validated

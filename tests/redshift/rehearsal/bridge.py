@@ -12,9 +12,10 @@ PostgreSQL on 127.0.0.1. Protocol-level changes:
   packaging.version.parse on it).
 
 Statement-level changes: the SQL of every Query ('Q') and Parse ('P') message goes to
-`handler(sql, in_transaction) -> (sql_to_forward, on_execute)`, which runs in a worker thread
-(it may query PostgreSQL or Kinesis); `in_transaction` is whether the session was in a
-transaction block at its last ReadyForQuery (the server's 'Z' status 'T' or 'E'). `on_execute` (or None) is called right before the statement runs:
+`handler(sql, in_transaction) -> (sql_to_forward, on_execute)`, which runs in a worker
+thread (it may query PostgreSQL or Kinesis); `in_transaction` is whether the session was in a
+transaction block at its last ReadyForQuery (the server's 'Z' status 'T' or 'E').
+`on_execute` (or None) is called right before the statement runs:
 for 'Q' at once, for the extended protocol when an Execute ('E') names a portal bound
 ('B') to that prepared statement. redshift_connector caches prepared statements per
 connection, so the same SQL may be parsed once and executed many times.

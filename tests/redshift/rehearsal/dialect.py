@@ -284,8 +284,7 @@ class Translator:
             # sensitive (r_enable_case_sensitive_identifier.html; streaming ingestion
             # getting-started page): the folded name is the stream read.
             streams = [(kschema, stream.lower()) for kschema, stream in streams]
-            sql = re.sub(r'"([^"]*[A-Z][^"]*)"', lambda m: '"' + m.group(1).lower() + '"', query)
-            query = sql
+            query = re.sub(r'"([^"]*[A-Z][^"]*)"', lambda m: f'"{m.group(1).lower()}"', query)
         for kschema, stream in streams:
             self.ingestion.ensure_stream_relation(kschema, stream)
             self.ingestion.pull(kschema, stream, mv_name=mv)  # PostgreSQL analyses at Parse

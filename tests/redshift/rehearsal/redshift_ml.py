@@ -247,13 +247,11 @@ class ModelTrainer:
             model=name,
         )
         args = ", ".join(column_type for _, column_type in features)
-        if spec["auto"]:
-            functions = [(fname, "integer", load + PLPY_VERDICT)]
-        else:
-            functions = [(fname, "double precision", load + PLPY_PROBABILITY)]
-        binary = spec.get("problem_type", "BINARY_CLASSIFICATION") == "BINARY_CLASSIFICATION"
-        if spec["auto"] and binary:
-            functions.append((fname + "_probabilities", "super", load + PLPY_PROBABILITIES))
+        bodies = {
+            "integer": PLPY_VERDICT,
+            "double precision": PLPY_PROBABILITY,
+            "super": PLPY_PROBABILITIES,
+        }
         conn.autocommit = False
         try:
             cur = conn.cursor()
@@ -263,11 +261,16 @@ class ModelTrainer:
             if cur.fetchone() is None:
                 conn.rollback()
                 return
-            for function, returns, body in functions:
+            # The functions CREATE MODEL made, and their return types: shim.sql's
+            # redshift_shim.ml_functions; each body follows its return type.
+            cur.execute(
+                "select * from redshift_shim.ml_functions(%s, %s)", (fname, json.dumps(spec))
+            )
+            for function, returns in cur.fetchall():
                 cur.execute(
                     f"create or replace function {_quote(fschema)}.{_quote(function)}({args}) "
                     f"returns {returns} language plpython3u stable "
-                    f"as $rehearsal${body}$rehearsal$"
+                    f"as $rehearsal${load + bodies[returns]}$rehearsal$"
                 )
             training = {k: v for k, v in asdict(info).items() if k != "candidates"}
             cur.execute(

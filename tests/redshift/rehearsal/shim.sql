@@ -502,6 +502,7 @@ declare
     v_rows bigint;
     v_args text;
     v_function text;
+    v_returns text;
     v_id int;
 begin
     if not exists (select 1 from pg_namespace where nspname = v_schema) then
@@ -547,14 +548,11 @@ begin
     -- can't be run" (https://docs.aws.amazon.com/redshift/latest/dg/r_create_model_usage_notes.html):
     -- the functions exist now and refuse; the training replaces their bodies (redshift_ml.py).
     -- Their parameters have the training columns' types (SHOW MODEL's "Function Parameter
-    -- Types"). AUTO OFF's returns double precision: redshift_ml.py says why.
+    -- Types"), and return what redshift_shim.ml_functions says.
     v_args := redshift_shim.ml_function_arguments(v_features);
-    foreach v_function in array redshift_shim.ml_function_names(p_function, p_spec) loop
+    for v_function, v_returns in select * from redshift_shim.ml_functions(p_function, p_spec) loop
         execute format('create function %I.%I(%s) returns %s language plpgsql stable as %L',
-            coalesce(p_function_schema, v_schema), v_function, v_args,
-            case when v_function like '%\_probabilities' then 'super'
-                 when coalesce((p_spec->>'auto')::boolean, true) then 'integer'
-                 else 'double precision' end,
+            coalesce(p_function_schema, v_schema), v_function, v_args, v_returns,
             format('begin raise exception %L using errcode = %L; end',
                    'Model ' || p_name || ' is not ready: training is in progress', '55000'));
     end loop;
@@ -569,16 +567,20 @@ returns text language sql immutable as $$
       from jsonb_array_elements(p_features) with ordinality e(c, o)
 $$;
 
--- The function and, for AUTO ON binary classification only, <function>_probabilities
--- ("Amazon Redshift ML probability metrics",
+-- The prediction functions of a model and what each returns (the one place for both; the
+-- training gives them their bodies, redshift_ml.py): the function, whose AUTO ON label is an
+-- integer and whose AUTO OFF output is XGBoost's binary:logistic probability (undocumented:
+-- the less convenient possibility), and, for AUTO ON binary classification only,
+-- <function>_probabilities ("Amazon Redshift ML probability metrics",
 -- https://docs.aws.amazon.com/redshift/latest/dg/getting-started-machine-learning.html#probability_metrics).
-create function redshift_shim.ml_function_names(p_function text, p_spec jsonb)
-returns text[] language sql immutable as $$
-    select case
-        when coalesce((p_spec->>'auto')::boolean, true)
-             and upper(coalesce(p_spec->>'problem_type', 'BINARY_CLASSIFICATION')) = 'BINARY_CLASSIFICATION'
-            then array[p_function, p_function || '_probabilities']
-        else array[p_function] end
+create function redshift_shim.ml_functions(p_function text, p_spec jsonb)
+returns table (function_name text, returns text) language sql immutable as $$
+    select p_function,
+           case when coalesce((p_spec->>'auto')::boolean, true) then 'integer' else 'double precision' end
+    union all
+    select p_function || '_probabilities', 'super'
+     where coalesce((p_spec->>'auto')::boolean, true)
+       and upper(coalesce(p_spec->>'problem_type', 'BINARY_CLASSIFICATION')) = 'BINARY_CLASSIFICATION'
 $$;
 
 -- DROP MODEL [IF EXISTS] name: drops the prediction function(s) and the model; a training in
