@@ -10,13 +10,19 @@
     asking the warehouse; a view (the predictions on Redshift) gets none: it would read
     itself. -#}
 {% macro refreshed_since_last_run(column) -%}
-    {%- if project_var('offline_compile', false) -%}
-        {%- set takes_new_rows = config.get('materialized') == 'incremental' -%}
-    {%- else -%}
-        {%- set takes_new_rows = is_incremental() -%}
-    {%- endif -%}
-    {%- if takes_new_rows -%}
+    {%- if run_takes_new_rows() -%}
         where {{ column }} > {{ newest_refresh_taken(this) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Whether this run of the model takes only new rows: an incremental run, or, in an offline
+    compile (no warehouse to ask), any incremental model. -#}
+{% macro run_takes_new_rows() -%}
+    {%- if project_var('offline_compile', false) -%}
+        {{ return(config.get('materialized') == 'incremental') }}
+    {%- else -%}
+        {{ return(is_incremental()) }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -32,6 +32,7 @@
         'redshift_iam_role': {'pattern': 'default|' ~ arn, 'rule': "'default' or an IAM role ARN"},
         'max_clock_skew_seconds': {'pattern': '[0-9]{1,10}', 'rule': 'a whole number of seconds, 0 or more'},
         'duplicate_horizon_hours': {'pattern': '[1-9][0-9]{0,4}', 'rule': 'a whole number of hours from 1 to 99999'},
+        'refresh_lookback_minutes': {'pattern': '[0-9]{1,6}', 'rule': 'a whole number of minutes from 0 to 999999'},
         'rebuild_streaming_views': {'each': ids, 'rule': 'a list of model names'},
         'refresh_streaming_views': flag,
         'offline_compile': flag,

@@ -20,6 +20,8 @@ STAGING_MODELS = (
     "stg_kinesis__transactions",
     "stg_kinesis__rejects",
 )
+# A retention of 1 s and no lookback: the view keeps only what the ledger has not taken.
+TRIM_AT_ONCE = "stream_retention_hours: 0.0003, refresh_lookback_minutes: 0"
 GOOD = {
     "TRANSACTION_ID": 42,
     "TX_DATETIME": "2026-11-28 10:00:00",
@@ -53,6 +55,18 @@ def publish(dbt: LocalDbt, count: int, seed: int = 1) -> None:
         "--seed", str(seed), "--labels-out", str(dbt.database.parent / "labels.csv"),
     ])  # fmt: skip
     assert code == 0
+
+
+def ledger_sql(dbt: LocalDbt) -> str:
+    """The SELECT the last run of the ledger compiled."""
+    models = dbt.database.parent / "target" / "compiled" / "fraud_detection" / "models"
+    return (models / "staging" / "kinesis" / "stg_kinesis__stream_records.sql").read_text()
+
+
+def transaction_ids(dbt: LocalDbt) -> list[int]:
+    return [
+        i for (i,) in dbt.query("select transaction_id from stg_kinesis__transactions order by 1")
+    ]
 
 
 def test_a_duplicate_in_a_later_cycle_is_kept_out_and_a_conflict_flagged(dbt, kinesis_client):
@@ -104,6 +118,64 @@ def test_a_live_id_equal_to_a_history_id_is_rejected(dbt, kinesis_client, tmp_pa
     assert dbt.query("select transaction_id from stg_kinesis__transactions") == [(43,)]
 
 
+def test_a_refresh_that_commits_after_a_later_one_is_still_taken(dbt, kinesis_client):
+    """#28: a refresh that started earlier (an earlier refresh_time) and committed after one
+    the ledger has taken. Its records within the var refresh_lookback_minutes are taken, and
+    stamped newer than all the ledger held, so the models downstream take them; one beyond
+    it is named by the reconcile test, and a run with a longer lookback takes it."""
+    put(dbt, kinesis_client, GOOD)
+    run(dbt)
+    run(dbt)  # nothing new, nothing late: the plain cursor, after the two counts agree
+    plain = ledger_sql(dbt)
+    assert "where stream_records.refresh_time > cast(" in plain and "taken_records" not in plain
+    [(taken,)] = dbt.query("select max(_refreshed_at) from stg_kinesis__stream_records")
+    for transaction_id, minutes_before in ((44, 5), (45, 61)):
+        put(dbt, kinesis_client, {**GOOD, "TRANSACTION_ID": transaction_id})
+        assert dbt.run("run", "-s", VIEW).returncode == 0  # in the view, not in the ledger
+        with duckdb.connect(str(dbt.database)) as connection:
+            connection.execute(
+                f"update {VIEW} set refresh_time = ? - interval {minutes_before} minute"
+                " where refresh_time = (select max(refresh_time) from cust_payment_tx_stream)",
+                [taken],
+            )
+    build = dbt.run("build", "-s", STAGING, "--indirect-selection", "cautious")
+    assert build.returncode != 0
+    assert "taken_records" in ledger_sql(dbt)  # the counts differ: what it lacks, by key
+    assert "Failure in test assert_stream_records_reconcile" in build.output
+    assert transaction_ids(dbt) == [42, 44]
+    [(stamped,)] = dbt.query(
+        "select _refreshed_at from stg_kinesis__stream_records where transaction_id = 44"
+    )
+    assert stamped > taken
+    rebuilt = dbt.run(
+        "build", "-s", STAGING, "--indirect-selection", "cautious",
+        vars="refresh_lookback_minutes: 120",
+    )  # fmt: skip
+    assert rebuilt.returncode == 0, rebuilt.output[-3000:]  # the reconcile test included
+    assert transaction_ids(dbt) == [42, 44, 45]
+    assert dbt.scalar("select count(*) from stg_kinesis__stream_records") == 3
+
+
+def test_a_ledger_from_before_refresh_started_at_gets_the_column_and_loses_nothing(
+    dbt, kinesis_client
+):
+    """A ledger built before _refresh_started_at: the next run adds the column
+    (on_schema_change), null in the rows it held, and takes what is new."""
+    put(dbt, kinesis_client, GOOD)
+    run(dbt)
+    with duckdb.connect(str(dbt.database)) as connection:
+        connection.execute("alter table stg_kinesis__stream_records drop _refresh_started_at")
+    put(dbt, kinesis_client, {**GOOD, "TRANSACTION_ID": 43})
+    run(dbt)
+    assert dbt.query(
+        "select transaction_id, _refresh_started_at is null"
+        " from stg_kinesis__stream_records order by 1"
+    ) == [(42, True), (43, False)]
+    assert transaction_ids(dbt) == [42, 43]
+    run(dbt)  # the counts now agree: the plain cursor again
+    assert "taken_records" not in ledger_sql(dbt)
+
+
 def test_retention_removes_only_records_the_ledger_has_taken(dbt, kinesis_client):
     publish(dbt, 300)
     assert dbt.run("run", "-s", VIEW).returncode == 0  # ingested, not yet taken by the ledger
@@ -112,14 +184,18 @@ def test_retention_removes_only_records_the_ledger_has_taken(dbt, kinesis_client
     assert dbt.run("run", "-s", VIEW).returncode == 0
     # The view alone never trims: nothing is consumed yet, whatever its age.
     assert dbt.scalar(f"select count(*) from {VIEW}") == 500
-    # Retention 1 s: the ledger takes all 500, and the view drops what is older than 1 s.
+    # Retention 1 s: the ledger takes all 500, but the view keeps the records refreshed within
+    # the var refresh_lookback_minutes (60) before the newest taken: a late refresh may add some.
     run(dbt, vars="stream_retention_hours: 0.0003")
     assert dbt.scalar("select count(*) from stg_kinesis__stream_records") == 500
     assert dbt.scalar("select count(distinct transaction_id) from stg_kinesis__transactions") == 500
+    assert dbt.scalar(f"select count(*) from {VIEW}") == 500
+    # No lookback: the view drops what is older than 1 s.
+    run(dbt, vars=TRIM_AT_ONCE)
     assert dbt.scalar(f"select count(*) from {VIEW}") < 500
     # The positions outlive the trimmed rows: nothing is read twice, nothing skipped.
     time.sleep(1.5)
-    run(dbt, vars="stream_retention_hours: 0.0003")
+    run(dbt, vars=TRIM_AT_ONCE)
     assert dbt.scalar(f"select count(*) from {VIEW}") == 0
     publish(dbt, 100, seed=3)
     build = dbt.run("build", "-s", STAGING, "--indirect-selection", "cautious")
@@ -138,13 +214,13 @@ def test_a_kill_while_consuming_and_trimming_loses_nothing(dbt):
     # then the commit still to come, in one transaction.
     dbt.killed_when_logged(
         'insert into "fraud_detection"."main"."stg_kinesis__stream_records"',
-        "run", "-s", *STAGING_MODELS, vars="stream_retention_hours: 0.0003",
+        "run", "-s", *STAGING_MODELS, vars=TRIM_AT_ONCE,
     )  # fmt: skip
     with duckdb.connect(str(dbt.database), read_only=True) as connection:
         taken = connection.execute("select count(*) from stg_kinesis__stream_records").fetchone()
         kept = connection.execute(f"select count(*) from {VIEW}").fetchone()
     assert taken[0] + kept[0] >= 5_200  # what was trimmed had been taken, atomically
-    run(dbt, vars="stream_retention_hours: 0.0003")
+    run(dbt, vars=TRIM_AT_ONCE)
     assert dbt.scalar("select count(*) from stg_kinesis__stream_records") == 5_200
     assert dbt.scalar("select count(distinct transaction_id) from stg_kinesis__transactions") == (
         5_200
@@ -181,7 +257,7 @@ def test_the_incremental_path_and_a_full_rebuild_give_the_same_rows(dbt, kinesis
 
 def test_a_full_refresh_leaves_the_ledger_alone_without_the_opt_in(dbt, kinesis_client):
     put(dbt, kinesis_client, GOOD)
-    run(dbt, vars="stream_retention_hours: 0")
+    run(dbt, vars="stream_retention_hours: 0, refresh_lookback_minutes: 0")
     assert dbt.scalar(f"select count(*) from {VIEW}") == 0  # trimmed: the ledger has it
     done = dbt.run("run", "-s", *STAGING_MODELS, "--full-refresh")
     assert done.returncode == 0, done.output[-3000:]

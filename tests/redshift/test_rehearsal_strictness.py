@@ -5,6 +5,7 @@ The last one rebuilds the stream's view on another stream."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections import Counter
 
@@ -225,6 +226,59 @@ def test_both_targets_judge_every_fuzzed_record_alike(deployment, kinesalite, tm
     reasons = Counter(reason for reason, _, _ in locally)
     assert reasons["transaction"] > 50 and reasons["redelivery"] > 0
     assert {"duplicate_key", "not_json", "not_utf8", "too_large"} <= set(reasons)
+
+
+def test_a_refresh_that_commits_after_a_later_one_is_still_taken(deployment):
+    """#28: REFRESH "runs as a transaction of its own", and no page says one view's refreshes
+    commit in the order they start. Two refreshes that started before the newest one the
+    ledger took commit after it: the one within the var refresh_lookback_minutes is taken, and
+    the models downstream take it; the one beyond is named by the reconcile test until a run
+    with a longer lookback takes it."""
+    ledger = f"{SCHEMA}.stg_kinesis__stream_records"
+    ok(deployment.dbt("run", "-s", "path:models/staging/kinesis"))
+    [(taken,)] = deployment.query(f"select max(_refreshed_at) from {ledger}")
+    [(customer_id, terminal_id)] = deployment.query(
+        f"select customer_id, terminal_id from {SCHEMA}.stg_kinesis__transactions limit 1"
+    )
+    [(schema, stream)] = [
+        (schema, stream)
+        for schema, stream in deployment.rehearsal.ingestion.all_streams()
+        if stream == deployment.stream
+    ]
+    late = {666_000_000_001: 5, 666_000_000_002: 61}  # id: minutes before the newest taken
+    for n, (transaction_id, minutes) in enumerate(late.items(), start=1):
+        started = taken - dt.timedelta(minutes=minutes)
+        record = {
+            "TRANSACTION_ID": transaction_id,
+            "TX_DATETIME": f"{started - dt.timedelta(seconds=1):%Y-%m-%d %H:%M:%S}",
+            "CUSTOMER_ID": customer_id,
+            "TERMINAL_ID": terminal_id,
+            "TX_AMOUNT": 10.5,
+            "TX_TIME_SECONDS": 1,
+            "TX_TIME_DAYS": 0,
+        }
+        deployment.rehearsal.execute(
+            f'insert into "{schema}"."{stream}" values (%s, %s, %s, %s, %s, %s)',
+            (started, "7", "shardId-000000000077", str(n), started, json.dumps(record).encode()),
+        )
+    deployment.rehearsal.refresh_streams()  # the late refreshes commit
+
+    ok(deployment.dbt("run", "-s", "path:models/staging/kinesis"))
+    transactions = f"select transaction_id from {SCHEMA}.stg_kinesis__transactions"
+    assert deployment.query(
+        f"{transactions} where transaction_id in (666000000001, 666000000002)"
+    ) == [(666_000_000_001,)]
+    [(stamped,)] = deployment.query(
+        f"select _refreshed_at from {ledger} where transaction_id = 666000000001"
+    )
+    assert stamped > taken
+    assert deployment.dbt("test", "-s", "assert_stream_records_reconcile").returncode != 0
+
+    ok(deployment.dbt("run", "-s", "path:models/staging/kinesis", refresh_lookback_minutes=120))
+    ok(deployment.dbt("test", "-s", "assert_stream_records_reconcile"))
+    assert deployment.query(f"{transactions} where transaction_id = 666000000002") == [
+        (666_000_000_002,)
+    ]
 
 
 def test_an_upper_case_stream_name_is_refused_until_identifiers_are_case_sensitive(

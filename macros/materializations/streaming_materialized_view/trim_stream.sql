@@ -1,14 +1,17 @@
 {#- Keeps the streaming view from growing forever: removes the records older than the
     stream's retention (var stream_retention_hours, 24 by default, Kinesis' default) that
     the ledger (stg_kinesis__stream_records) has already taken, so that only records the
-    stream itself no longer holds go, and only once consumed. -#}
+    stream itself no longer holds go, and only once consumed. The records of the last var
+    refresh_lookback_minutes before the newest the ledger took stay: a refresh that commits
+    late may still add some there (ledger_records_not_taken). -#}
 {% macro trim_stream_sql(stream, ledger) %}
     {%- set hours = project_var('stream_retention_hours', 24) %}
     delete from {{ stream }}
     where
         approximate_arrival_timestamp
         < {{ dbt.dateadd('second', -((hours | float) * 3600) | int, utc_now()) }}
-        and refresh_time <= {{ newest_refresh_taken(ledger) }}
+        and refresh_time
+        <= {{ dbt.dateadd('minute', -refresh_lookback_minutes(), newest_refresh_taken(ledger)) }}
 {% endmacro %}
 
 

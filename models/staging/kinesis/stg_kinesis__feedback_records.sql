@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         incremental_strategy='append',
-        on_schema_change='fail',
+        on_schema_change='append_new_columns',
         sort=['_refreshed_at', '_arrived_at'],
         full_refresh=('stg_kinesis__feedback_records' in project_var('rebuild_streaming_views', [])),
         post_hook="{{ trim_stream(ref('cust_payment_fraud_feedback_stream'), this) }}",
@@ -11,10 +11,10 @@
 
 -- The ledger of the feedback stream: one row per report record ingested, typed, validated
 -- and deduplicated once, as stg_kinesis__stream_records is for the transactions (and
--- incremental the same way: each run takes what the streaming view's refreshes added since
--- the last run). A report is TRANSACTION_ID, TX_FRAUD (1 a confirmed fraud, 0 a report
--- withdrawn or cleared) and REPORTED_AT. The rules, the first one broken being the reason:
--- too_large, not_utf8, duplicate_key, not_json, not_a_json_object, missing_<key>,
+-- incremental the same way: each run takes the streaming view's records it does not hold
+-- yet, ledger_records_not_taken). A report is TRANSACTION_ID, TX_FRAUD (1 a confirmed fraud,
+-- 0 a report withdrawn or cleared) and REPORTED_AT. The rules, the first one broken being
+-- the reason: too_large, not_utf8, duplicate_key, not_json, not_a_json_object, missing_<key>,
 -- invalid_<key> (TX_FRAUD is 0 or 1, REPORTED_AT a timestamp), and reported_at_in_future
 -- (more than the var max_clock_skew_seconds after the record reached the stream). An exact
 -- redelivery (the same three fields again) is kept once: _delivery_number 1 for the first
@@ -33,6 +33,11 @@
     ('REPORTED_AT', datetime, 'string', 'timestamp'),
 ] %}
 
+{#- The streaming view, and the newest _refreshed_at held (none on a first run or a full
+    refresh): the cursor. -#}
+{%- set view = ref('cust_payment_fraud_feedback_stream') %}
+{%- set taken = newest_refresh_taken(this) if run_takes_new_rows() else none %}
+
 with
 
 stream as (
@@ -45,8 +50,8 @@ stream as (
         refresh_time,
         kinesis_data,
         payload
-    from {{ ref('cust_payment_fraud_feedback_stream') }} as stream_records
-    {{ refreshed_since_last_run('stream_records.refresh_time') }}
+    from {{ view }} as stream_records
+    {{ ledger_records_not_taken(view, 'stream_records', taken) }}
 
 ),
 
@@ -87,7 +92,8 @@ records_validated as (
         sequence_number as _sequence_number,
         partition_key as _partition_key,
         approximate_arrival_timestamp as _arrived_at,
-        refresh_time as _refreshed_at,
+        {{ ledger_refreshed_at('refresh_time', taken) }} as _refreshed_at,
+        refresh_time as _refresh_started_at,
         kinesis_data,
         transaction_id_typed,
         tx_fraud_typed,
@@ -111,6 +117,7 @@ reports_numbered as (
         _partition_key,
         _arrived_at,
         _refreshed_at,
+        _refresh_started_at,
         reject_reason,
         case when reject_reason is null then transaction_id_typed end as transaction_id,
         case when reject_reason is null then tx_fraud_typed end as tx_fraud,
@@ -127,7 +134,7 @@ reports_numbered as (
 
 ),
 
-{%- if project_var('offline_compile', false) or is_incremental() %}
+{%- if run_takes_new_rows() %}
 
     earlier_reports as (
 
@@ -168,6 +175,7 @@ reports_classified as (
         reports_numbered._partition_key,
         reports_numbered._arrived_at,
         reports_numbered._refreshed_at,
+        reports_numbered._refresh_started_at,
         reports_numbered.reject_reason,
         reports_numbered.transaction_id,
         reports_numbered.tx_fraud,

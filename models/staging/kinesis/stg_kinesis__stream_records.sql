@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         incremental_strategy='append',
-        on_schema_change='fail',
+        on_schema_change='append_new_columns',
         sort=['_refreshed_at', '_arrived_at'],
         full_refresh=('stg_kinesis__stream_records' in project_var('rebuild_streaming_views', [])),
         post_hook="{{ trim_stream(ref('cust_payment_tx_stream'), this) }}",
@@ -10,9 +10,10 @@
 }}
 
 -- The ledger of the stream: one row per record ingested, typed, validated and deduplicated
--- once. Incremental: each run takes only the records the streaming view's refreshes added
--- since the last run (refresh_time after the newest _refreshed_at here), so its cost follows
--- the new records, not the stream's age; the transactions and the rejects are taken from it.
+-- once. Incremental: each run takes only the streaming view's records it does not hold yet,
+-- looking back the var refresh_lookback_minutes from the newest _refreshed_at here (a refresh
+-- may commit after a later one: ledger_records_not_taken), so its cost follows the new
+-- records, not the stream's age; the transactions and the rejects are taken from it.
 -- Each row: its stream coordinates, the walkthrough's fields typed, why it is rejected (null
 -- when valid), its delivery number (1 for the first arrival of a transaction id; producer
 -- retries can deliver a record twice), and for a reject its bytes (the stream is trimmed).
@@ -71,6 +72,11 @@
     "cast(tx_time_days as varchar)",
 ]) %}
 
+{#- The streaming view, and the newest _refreshed_at held (none on a first run or a full
+    refresh): the cursor. -#}
+{%- set view = ref('cust_payment_tx_stream') %}
+{%- set taken = newest_refresh_taken(this) if run_takes_new_rows() else none %}
+
 with
 
 stream as (
@@ -83,8 +89,8 @@ stream as (
         refresh_time,
         kinesis_data,
         payload
-    from {{ ref('cust_payment_tx_stream') }} as stream_records
-    {{ refreshed_since_last_run('stream_records.refresh_time') }}
+    from {{ view }} as stream_records
+    {{ ledger_records_not_taken(view, 'stream_records', taken) }}
 
 ),
 
@@ -160,7 +166,8 @@ records_typed as (
         records_validated.sequence_number as _sequence_number,
         records_validated.partition_key as _partition_key,
         records_validated.approximate_arrival_timestamp as _arrived_at,
-        records_validated.refresh_time as _refreshed_at,
+        {{ ledger_refreshed_at('records_validated.refresh_time', taken) }} as _refreshed_at,
+        records_validated.refresh_time as _refresh_started_at,
         records_validated.reject_reason,
         records_validated.kinesis_data,
         {% for key, pattern, json_type, column_type in fields %}
@@ -190,7 +197,7 @@ deliveries_numbered as (
 
 ),
 
-{%- if project_var('offline_compile', false) or is_incremental() %}
+{%- if run_takes_new_rows() %}
 
     earlier_deliveries as (
 
@@ -279,6 +286,7 @@ duplicates_classified as (
         deliveries_numbered._partition_key,
         deliveries_numbered._arrived_at,
         deliveries_numbered._refreshed_at,
+        deliveries_numbered._refresh_started_at,
         deliveries_numbered.transaction_id,
         deliveries_numbered.tx_datetime,
         deliveries_numbered.customer_id,
@@ -306,6 +314,7 @@ records_classified as (
         _partition_key,
         _arrived_at,
         _refreshed_at,
+        _refresh_started_at,
         transaction_id,
         tx_datetime,
         customer_id,
