@@ -247,9 +247,9 @@ class LocalDbt:
 
     def last_model_seconds(self) -> float:
         """dbt's own execution time of the single model the last command ran (from its
-        run_results.json: ``artifacts=True``)."""
+        run_results.json: ``artifacts=True``); the project's hooks have results of their own."""
         run_results = json.loads(Path(self.env["DBT_TARGET_PATH"], "run_results.json").read_text())
-        [result] = run_results["results"]
+        [result] = [r for r in run_results["results"] if r["unique_id"].startswith("model.")]
         return result["execution_time"]
 
     def query(self, sql: str) -> list[tuple]:

@@ -176,6 +176,16 @@ def test_a_ledger_from_before_refresh_started_at_gets_the_column_and_loses_nothi
     assert "taken_records" not in ledger_sql(dbt)
 
 
+def test_the_benchmarks_read_a_models_own_time_beside_the_projects_hooks(
+    tmp_path, kinesalite, stream_name
+):
+    """LocalDbt.last_model_seconds, which the benchmarks time models by: the run's results
+    hold the on-run-start hook's too."""
+    timed = LocalDbt(tmp_path, kinesalite.endpoint_url, stream_name, artifacts=True)
+    assert timed.run("run", "-s", VIEW).returncode == 0
+    assert 0 < timed.last_model_seconds() < 60
+
+
 def test_retention_removes_only_records_the_ledger_has_taken(dbt, kinesis_client):
     publish(dbt, 300)
     assert dbt.run("run", "-s", VIEW).returncode == 0  # ingested, not yet taken by the ledger
