@@ -30,10 +30,11 @@ import duckdb
 from bench import results
 from fraud_detection.dbt_session import DbtSession
 from fraud_detection.testing.dbt import base_env
+from fraud_detection.testing.kinesis import feedback_stream, fresh_streams
 from fraud_detection.testing.ports import free_port
 from producer.cli import main as producer
 from producer.generate import generate_files
-from producer.kinesis import ensure_stream, make_client
+from producer.kinesis import make_client
 from producer.local_kinesis import LocalKinesis
 from producer.world import WorldConfig
 
@@ -113,7 +114,7 @@ def main() -> None:
             os.environ["FRAUD_DUCKDB_PATH"] = str(database)
             os.environ["FRAUD_MODELS_DIR"] = str(work / "models")
             os.environ["KINESIS_ENDPOINT_URL"] = server.endpoint_url
-            ensure_stream(make_client(server.endpoint_url), STREAM, shards=2, create=True)
+            fresh_streams(make_client(server.endpoint_url), STREAM)  # and its feedback stream
             start = dt.date.today() - dt.timedelta(days=DAYS)
             world = WorldConfig(start_date=start)
             generate_files(world, DAYS, work / "data", "parquet")
@@ -121,6 +122,7 @@ def main() -> None:
                 vars={
                     "history_path": str(work / "data" / "cust_payment_tx_history.parquet"),
                     "stream_name": STREAM,
+                    "feedback_stream_name": feedback_stream(STREAM),
                     "training_end": (start + dt.timedelta(days=DAYS * 2 // 3)).isoformat(),
                 }
             )
@@ -133,12 +135,7 @@ def main() -> None:
                 # Each size from the built warehouse and an empty stream: the kept records
                 # are then the day the loop has already taken, refresh by refresh.
                 shutil.copy(pristine, database)
-                client = make_client(server.endpoint_url)
-                client.delete_stream(StreamName=STREAM)
-                client.get_waiter("stream_not_exists").wait(
-                    StreamName=STREAM, WaiterConfig={"Delay": 0.2}
-                )
-                ensure_stream(client, STREAM, shards=2, create=True)
+                fresh_streams(make_client(server.endpoint_url), STREAM)
                 if size:
                     keep_records(database, size, world.terminals)
                     cycle(dbt)  # ingests, types and scores them
