@@ -272,7 +272,9 @@ def test_a_refresh_that_commits_after_a_later_one_is_still_taken(deployment):
         f"select _refreshed_at from {ledger} where transaction_id = 666000000001"
     )
     assert stamped > taken
-    assert deployment.dbt("test", "-s", "assert_stream_records_reconcile").returncode != 0
+    named = deployment.dbt("test", "-s", "assert_stream_records_reconcile")
+    assert named.returncode != 0
+    assert "Failure in test assert_stream_records_reconcile" in named.output
 
     ok(deployment.dbt("run", "-s", "path:models/staging/kinesis", refresh_lookback_minutes=120))
     ok(deployment.dbt("test", "-s", "assert_stream_records_reconcile"))
