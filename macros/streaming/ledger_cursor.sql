@@ -10,12 +10,14 @@
     ledger's: two counts over the newest blocks, which the zone maps find. Equal (the usual
     case), it takes the records refreshed after ``taken``, as a plain cursor would. Not equal
     (a refresh committed late), it takes the records of that window it does not hold, by
-    shard and sequence number. Either way the records it adds are stamped newer than all it
-    held (ledger_refreshed_at), so the models downstream, whose cursor is the ledger's
-    _refreshed_at, take them too. Nothing on a first run or a full refresh (``taken`` none). -#}
+    shard and sequence number (EXISTS,
+    https://docs.aws.amazon.com/redshift/latest/dg/r_exists_condition.html). Either way the
+    records it adds are stamped newer than all it held (ledger_refreshed_at), so the models
+    downstream, whose cursor is the ledger's _refreshed_at, take them too. Nothing on a first
+    run or a full refresh (``taken`` none). -#}
 {% macro ledger_records_not_taken(view, records, taken) -%}
     {%- if taken is not none -%}
-        {%- set since = dbt.dateadd('minute', -refresh_lookback_minutes(), taken) -%}
+        {%- set since = refresh_lookback_start(taken) -%}
         {%- if ledger_lacks_records(view, since, taken) -%}
         where
             {{ records }}.refresh_time > {{ since }}

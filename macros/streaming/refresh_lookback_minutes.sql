@@ -4,3 +4,11 @@
 {% macro refresh_lookback_minutes() -%}
     {{ return(project_var('refresh_lookback_minutes') | int) }}
 {%- endmacro %}
+
+
+{#- The start of the lookback window before ``taken`` (a SQL timestamp): the one rule the
+    ledgers' cursor and the trim share. DATEADD,
+    https://docs.aws.amazon.com/redshift/latest/dg/r_DATEADD_function.html -#}
+{% macro refresh_lookback_start(taken) -%}
+    {{ return(dbt.dateadd('minute', -refresh_lookback_minutes(), taken)) }}
+{%- endmacro %}

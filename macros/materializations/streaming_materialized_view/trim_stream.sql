@@ -10,8 +10,7 @@
     where
         approximate_arrival_timestamp
         < {{ dbt.dateadd('second', -((hours | float) * 3600) | int, utc_now()) }}
-        and refresh_time
-        <= {{ dbt.dateadd('minute', -refresh_lookback_minutes(), newest_refresh_taken(ledger)) }}
+        and refresh_time <= {{ refresh_lookback_start(newest_refresh_taken(ledger)) }}
 {% endmacro %}
 
 
