@@ -2,15 +2,17 @@
 
 The auto-refresh loop runs the same selection every few seconds. A `dbt` process would parse
 the project and import the adapter each time (several seconds here); dbt's programmatic
-runner, handed the parsed manifest, does neither. Locally the profile's `keep_open: false`
-makes dbt-duckdb close the DuckDB file when each invocation ends, so other processes (a user's
-`dbt show`) can open it between cycles.
+runner, handed the parsed manifest, does neither. Locally the profile's `keep_open: true`
+keeps the DuckDB file open for a whole command (dbt-duckdb would otherwise open it again for
+each model), and each invocation here closes it when it ends (close_duckdb_file), so other
+processes (a user's `dbt show`) can open it between cycles.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,25 @@ def project_profiles_dir() -> Path | None:
     if "DBT_PROFILES_DIR" in os.environ or not (PROJECT_DIR / "profiles.yml").exists():
         return None
     return PROJECT_DIR
+
+
+def close_duckdb_file() -> None:
+    """Close the DuckDB file that dbt-duckdb keeps open in this process, if any.
+
+    The local profile sets `keep_open: true`: within one command dbt-duckdb then opens the file
+    once, not once for each model (about 40 ms each here, a third of an idle refresh cycle).
+    A dbt process closes it when it exits; in this process it would stay open, holding the file
+    against other processes, until this is called. dbt-duckdb has no public call for it: its
+    connection manager keeps the environment (the open database) as `_ENV`, whose `close()`
+    closes the file and opens it again on the next command. Tests check the file is free after
+    each in-process command (tests/integration/test_warehouse_busy.py)."""
+    connections = sys.modules.get("dbt.adapters.duckdb.connections")
+    if connections is None:  # no DuckDB target was used in this process
+        return
+    manager = connections.DuckDBConnectionManager
+    with manager._LOCK:
+        if manager._ENV is not None:
+            manager._ENV.close()
 
 
 class DbtError(UserError):
@@ -104,7 +125,10 @@ class DbtSession:
         """Run one dbt command (e.g. ["build", "--select", "x"]); raise DbtError on failure."""
         quiet = self.quiet if quiet is None else quiet
         args = [*command, *(["--quiet"] if quiet else []), *self._common()]
-        result = self.runner().invoke(args)
+        try:
+            result = self.runner().invoke(args)
+        finally:
+            close_duckdb_file()
         if not result.success:
             failure = _failure(result)
             if any(marker in failure for marker in _BUSY):

@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from fraud_detection.dbt_session import close_duckdb_file
 from fraud_detection.defaults import PROJECT_DIR
 from fraud_detection.testing import dbt_flag_source
 from fraud_detection.testing.kinesis import feedback_stream
@@ -132,7 +133,10 @@ def invoke(args: list[str], env: dict[str, str], folder: Path = PROJECT_DIR) -> 
         contextlib.redirect_stdout(printed),
         contextlib.redirect_stderr(printed),
     ):
-        result = dbtRunner().invoke(args)
+        try:
+            result = dbtRunner().invoke(args)
+        finally:
+            close_duckdb_file()
     if result.success:
         return DbtResult(0, printed.getvalue())
     if result.exception is not None:

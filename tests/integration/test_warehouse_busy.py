@@ -1,5 +1,6 @@
 """A command that finds the local warehouse held by another process says so in one line and
-exits 2 (DuckDB lets one process write a file); the refresh loop waits for it instead. A
+exits 2 (DuckDB lets one process write a file); the refresh loop waits for it instead. Between
+the loop's commands, which run in its own process, the file is free for other processes. A
 project that does not parse (an unknown target, a bad var) is dbt's own message, in one line."""
 
 from __future__ import annotations
@@ -11,7 +12,24 @@ import time
 import pytest
 
 from fraud_detection.cli import main as detection
-from fraud_detection.testing.dbt import base_env
+from fraud_detection.dbt_session import DbtError, DbtSession
+from fraud_detection.testing.dbt import base_env, environment
+
+OPEN_FOR_WRITING = "import duckdb, sys; duckdb.connect(sys.argv[1]).close(); print('opened')"
+
+
+def test_after_each_in_process_command_another_process_can_write_the_file(tmp_path):
+    """The profile keeps the file open for a whole command (keep_open); the session closes it
+    when the command ends, whether it succeeded or failed."""
+    env = base_env(tmp_path) | {"FRAUD_DUCKDB_PATH": str(tmp_path / "fraud_detection.duckdb")}
+    with environment(env):
+        session = DbtSession(profiles_dir=tmp_path / "profiles")
+        assert session.query("select 42 as answer") == [{"answer": 42}]
+        opened = [sys.executable, "-c", OPEN_FOR_WRITING, env["FRAUD_DUCKDB_PATH"]]
+        assert subprocess.run(opened, capture_output=True, text=True).stdout == "opened\n"
+        with pytest.raises(DbtError, match="no_such_table"):
+            session.query("select * from no_such_table")
+        assert subprocess.run(opened, capture_output=True, text=True).stdout == "opened\n"
 
 
 def test_a_busy_warehouse_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
