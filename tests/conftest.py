@@ -19,6 +19,7 @@ file or database, so no state crosses workers.
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -63,6 +64,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
+    freeze_what_is_loaded()
+    check_groups(session)
+
+
+def freeze_what_is_loaded() -> None:
+    """What collection loaded (dbt, pandas, XGBoost, the tests' modules) lives as long as the
+    worker: kept out of the garbage collector's full passes (``gc.freeze``). A full pass walks
+    every tracked object, and each full dbt parse leaves enough garbage to start one: measured
+    here, the collector took about 18% of a worker's time, 0.5 s a full pass. Nothing is
+    collected any differently, only these objects are no longer walked."""
+    gc.collect()
+    gc.freeze()
+
+
+def check_groups(session: pytest.Session) -> None:
     """On a worker, the grouped tests must carry their group in their id, or pytest-xdist
     would spread a module's tests (and rebuild its state) across workers: it did under
     pytest 9, which ignores the id pytest-xdist rewrites."""
