@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import time
 from urllib.parse import urlparse
 
-import boto3
 import botocore.config
-from botocore.exceptions import ClientError, EndpointConnectionError, NoRegionError
+import botocore.loaders
+import botocore.session
+from botocore.exceptions import (
+    ClientError,
+    EndpointConnectionError,
+    NoRegionError,
+    ProfileNotFound,
+)
 
 from common.errors import UserError
 
@@ -39,6 +46,15 @@ def is_loopback(endpoint_url: str | None) -> bool:
         return False
 
 
+@functools.cache
+def service_descriptions() -> botocore.loaders.Loader:
+    """botocore's reader of the service descriptions it ships (JSON files), one for every
+    client this process makes. A new session reads and parses them again, about 50 ms a
+    client: the refresh loop's reader made one every cycle, the tests hundreds. The files never
+    change, and clients made from one session share them the same way."""
+    return botocore.loaders.create_loader()
+
+
 def make_client(
     endpoint_url: str | None = None, region: str | None = None, profile: str | None = None
 ):
@@ -50,20 +66,27 @@ def make_client(
         read_timeout=30,
         tcp_keepalive=True,
     )
-    session = boto3.Session(profile_name=profile, region_name=region)
-    if local:
-        credentials = {} if session.get_credentials() else LOCAL_CREDENTIALS
-        return session.client(
-            "kinesis",
-            endpoint_url=endpoint_url,
-            region_name=session.region_name or LOCAL_REGION,
-            config=config,
-            **credentials,
-        )
+    session = botocore.session.get_session()
+    session.register_component("data_loader", service_descriptions())
+    if profile:
+        session.set_config_variable("profile", profile)
+    if region:
+        session.set_config_variable("region", region)
     try:
-        return session.client("kinesis", endpoint_url=endpoint_url, config=config)
+        if local:
+            credentials = {} if session.get_credentials() else LOCAL_CREDENTIALS
+            return session.create_client(
+                "kinesis",
+                endpoint_url=endpoint_url,
+                region_name=session.get_config_variable("region") or LOCAL_REGION,
+                config=config,
+                **credentials,
+            )
+        return session.create_client("kinesis", endpoint_url=endpoint_url, config=config)
     except NoRegionError:
         raise KinesisSetupError("no AWS region: pass --region or set AWS_REGION") from None
+    except ProfileNotFound as error:  # --profile or AWS_PROFILE names none in the AWS config
+        raise KinesisSetupError(f"{error}: check --profile or AWS_PROFILE") from None
 
 
 def ensure_stream(client, name: str, *, shards: int, create: bool, timeout: float = 60.0) -> int:

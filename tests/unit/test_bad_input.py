@@ -109,6 +109,17 @@ def test_the_detection_commands_refuse_bad_input_in_one_line(files, argv, messag
     assert message in one_line_error(capsys)
 
 
+def test_an_unknown_aws_profile_is_named_in_one_line(tmp_path, monkeypatch, capsys):
+    for name in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        monkeypatch.setenv(name, str(tmp_path / "no_such_file"))
+    argv = ["stream", "--profile", "nope", "--region", "us-east-1", "--count", "1",
+            "--labels-out", str(tmp_path / "l.csv")]  # fmt: skip
+    assert producer(argv) == 2
+    assert "The config profile (nope) could not be found: check --profile or AWS_PROFILE" in (
+        one_line_error(capsys)
+    )
+
+
 def test_what_generate_writes_is_private(tmp_path):
     out = tmp_path / "world"
     assert (
