@@ -1,4 +1,5 @@
-"""The boto3 Kinesis client and stream checks, shared by the producer, the tests and the demo."""
+"""The Kinesis client (botocore's, as boto3 makes it) and stream checks, shared by the
+producer, the tests and the demo."""
 
 from __future__ import annotations
 
