@@ -5,7 +5,8 @@ the project and import the adapter each time (several seconds here); dbt's progr
 runner, handed the parsed manifest, does neither. Locally the profile's `keep_open: true`
 keeps the DuckDB file open for a whole command (dbt-duckdb would otherwise open it again for
 each model), and each invocation here closes it when it ends (close_duckdb_file), so other
-processes (a user's `dbt show`) can open it between cycles.
+processes (a user's `dbt show`) can open it between cycles. Each Jinja text dbt renders is
+compiled once for the session's life, not once per cycle (fraud_detection.dbt_template_code).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from common.errors import UserError
+from fraud_detection import dbt_template_code
 from fraud_detection.defaults import PROJECT_DIR
 
 
@@ -113,6 +115,7 @@ class DbtSession:
         if self._runner is None:
             from dbt.cli.main import dbtRunner
 
+            dbt_template_code.install()
             # dbt prints nothing: a failure is raised with its own message, in one line
             parsed = dbtRunner().invoke(["parse", "--log-level", "none", *self._common()])
             if not parsed.success:

@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from fraud_detection import dbt_template_code
 from fraud_detection.dbt_session import close_duckdb_file
 from fraud_detection.defaults import PROJECT_DIR
 from fraud_detection.testing import dbt_flag_source
@@ -126,6 +127,7 @@ def invoke(args: list[str], env: dict[str, str], folder: Path = PROJECT_DIR) -> 
     from dbt.cli.main import dbtRunner
 
     dbt_flag_source.install()
+    dbt_template_code.install()
     printed = io.StringIO()
     with (
         reused_parse(args, env, folder),
