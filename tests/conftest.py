@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from fraud_detection import dbt_template_code
 from fraud_detection.testing import dbt_flag_source
 from fraud_detection.testing.kinesis import fresh_streams
 from fraud_detection.testing.ports import free_port
@@ -44,8 +45,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
     enable_test_caching()
     # Every in-process dbt command here, whoever starts it: dbt-common's inspect.stack() per
-    # behavior flag costs most of a `dbt show` under a test worker's deep stack.
+    # behavior flag costs most of a `dbt show` under a test worker's deep stack; and each Jinja
+    # text is compiled once per worker, as the refresh loop compiles it once.
     dbt_flag_source.install()
+    dbt_template_code.install()
     # Each worker's learners get their share of the cores (OpenMP reads this once, when XGBoost
     # loads): two workers' learners each asking for every core fight, and run several times
     # slower on this 2-core machine.

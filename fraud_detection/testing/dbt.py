@@ -95,12 +95,27 @@ PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
 def _parse_key(args: list[str], env: dict[str, str]) -> str:
     """What decides whether dbt can reuse a parse: the vars, the target and the profile's
-    settings (dbt checks them itself; this key finds the parse most likely to pass)."""
+    settings (dbt checks them itself; this key finds the parse most likely to pass). The vars
+    are read as dbt reads them, so that the same vars written another way (keys in another
+    order, a trailing comma) find the same parse, as dbt's own check finds them equal."""
     options = {
         name: args[i + 1] for i, name in enumerate(args[:-1]) if name in ("--vars", "--target")
     }
+    if "--vars" in options:
+        options["--vars"] = _read_vars(options["--vars"])
     settings = ("FRAUD_DUCKDB_PATH", "FRAUD_MODELS_DIR", "KINESIS_ENDPOINT_URL", "DBT_TARGET")
-    return json.dumps([options, [env.get(name) for name in settings]])
+    return json.dumps([options, [env.get(name) for name in settings]], sort_keys=True, default=str)
+
+
+def _read_vars(text: str):
+    """The vars as the YAML mapping dbt reads, or the text itself if it is not one (dbt will
+    refuse it, and say why)."""
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
 
 
 @contextlib.contextmanager

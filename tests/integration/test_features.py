@@ -3,8 +3,6 @@ and between the training path (history) and the scoring path (history plus strea
 
 from __future__ import annotations
 
-import uuid
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -122,24 +120,22 @@ def test_the_portable_rendering_gives_the_same_features(
 
 @pytest.mark.parametrize("rendering", ["native", "portable"])
 def test_scoring_the_stream_gives_the_training_features(
-    tmp_path, kinesalite, kinesis_client, world, training_features, rendering
+    tmp_path, kinesalite, stream_name, world, training_features, rendering
 ):
-    stream = f"features-{uuid.uuid4().hex[:8]}"
-    fresh_streams(kinesis_client, stream, shards=2)
     assert (
         producer(
             [
                 "replay",
                 str(world["folder"] / "stream_days.csv"),
                 "--stream",
-                stream,
+                stream_name,
                 "--endpoint-url",
                 kinesalite.endpoint_url,
             ]
         )
         == 0
     )
-    dbt = LocalDbt(tmp_path, kinesalite.endpoint_url, stream)
+    dbt = LocalDbt(tmp_path, kinesalite.endpoint_url, stream_name)
     history = world["folder"] / "history_early.csv"  # CSV, with an extra column
     result = dbt.run(
         "run",
@@ -159,7 +155,7 @@ def test_scoring_the_stream_gives_the_training_features(
 
 
 def test_with_fraud_feedback_scoring_a_long_stream_gives_the_fully_labelled_features(
-    tmp_path, kinesalite, kinesis_client, world, training_features
+    tmp_path, kinesalite, stream_name, world, training_features
 ):
     """17 days streamed after 40 of history, each fraud reported 7 days (the label delay)
     after it on the feedback stream: the terminal windows of the last days reach only
@@ -170,12 +166,10 @@ def test_with_fraud_feedback_scoring_a_long_stream_gives_the_fully_labelled_feat
     full[full.TX_TIME_DAYS < 40].to_csv(history, index=False)
     late = full[full.TX_TIME_DAYS >= 40]
     late.to_csv(tmp_path / "days_40_56.csv", index=False)
-    stream = f"features-{uuid.uuid4().hex[:8]}"
-    fresh_streams(kinesis_client, stream, shards=2)
-    replay = ["replay", str(tmp_path / "days_40_56.csv"), "--stream", stream]
-    feedback = ["--feedback-stream", feedback_stream(stream), "--feedback-delay", "7"]
+    replay = ["replay", str(tmp_path / "days_40_56.csv"), "--stream", stream_name]
+    feedback = ["--feedback-stream", feedback_stream(stream_name), "--feedback-delay", "7"]
     assert producer([*replay, *feedback, "--endpoint-url", kinesalite.endpoint_url]) == 0
-    dbt = LocalDbt(tmp_path, kinesalite.endpoint_url, stream)
+    dbt = LocalDbt(tmp_path, kinesalite.endpoint_url, stream_name)
     result = dbt.run("run", "-s", "+int_scoring_features", vars=f"history_path: '{history}'")
     assert result.returncode == 0, result.output[-3000:]
     scored = features_of(dbt, "int_scoring_features")
@@ -201,16 +195,14 @@ def test_with_fraud_feedback_scoring_a_long_stream_gives_the_fully_labelled_feat
 
 
 def test_scoring_cycle_by_cycle_with_a_late_day_and_lagging_totals_gives_the_reference(
-    tmp_path, kinesalite, kinesis_client, world
+    tmp_path, kinesalite, stream_name, world
 ):
     """The stream arrives in three parts, days 50-52, then 54-56, then day 53 late. Each part
     is scored by a cycle of its own, the last with int_customer_totals left behind (scoring
     then counts what the totals have not taken). Every part's features equal the reference
     computed from what was known when it was scored, and the totals, once caught up, equal
     counts taken straight from the known transactions."""
-    stream = f"features-{uuid.uuid4().hex[:8]}"
-    fresh_streams(kinesis_client, stream, shards=2)
-    dbt = LocalDbt(tmp_path, kinesalite.endpoint_url, stream)
+    dbt = LocalDbt(tmp_path, kinesalite.endpoint_url, stream_name)
     history = world["folder"] / "history_early.csv"
     full = world["full"]
     known = full[full.TX_TIME_DAYS < HISTORY_DAYS]
@@ -222,7 +214,7 @@ def test_scoring_cycle_by_cycle_with_a_late_day_and_lagging_totals_gives_the_ref
     for days, flags in parts:
         part = full[full.TX_TIME_DAYS.isin(days)]
         part.to_csv(tmp_path / "part.csv", index=False)
-        replay = ["replay", str(tmp_path / "part.csv"), "--stream", stream]
+        replay = ["replay", str(tmp_path / "part.csv"), "--stream", stream_name]
         assert producer([*replay, "--endpoint-url", kinesalite.endpoint_url]) == 0
         result = dbt.run(
             "run", "-s", "+int_scoring_features", *flags, vars=f"history_path: '{history}'"

@@ -10,7 +10,7 @@ import uuid
 import pytest
 from dbt.cli.main import dbtRunner
 
-from fraud_detection.testing.dbt import PROJECT_DIR, base_env
+from fraud_detection.testing.dbt import PROJECT_DIR, base_env, reused_parse
 from fraud_detection.testing.kinesis import fresh_streams
 from producer.kinesis import make_client
 from tests.redshift.rehearsal import Rehearsal, missing_requirements
@@ -19,28 +19,30 @@ from tests.redshift.rehearsal.deployment import DAYS, WORLD, Deployment
 
 @pytest.fixture(scope="module")
 def redshift(tmp_path_factory, monkeypatch_module):
-    """Compile inline Jinja against the redshift target, in this process."""
+    """Compile inline Jinja against the redshift target, in this process (each set of vars
+    reusing the last parse made with it: fraud_detection.testing.dbt.reused_parse)."""
     work = tmp_path_factory.mktemp("redshift")
-    for key, value in base_env(work).items():
+    env = base_env(work)
+    for key, value in env.items():
         monkeypatch_module.setenv(key, value)
 
     def compile_inline(template: str, *flags: str) -> tuple[bool, str]:
         messages: list[str] = []
         runner = dbtRunner(callbacks=[lambda event: messages.append(event.info.msg)])
-        result = runner.invoke(
-            [
-                "compile",
-                "--target",
-                "redshift",
-                "--no-populate-cache",
-                "--quiet",
-                "--project-dir",
-                str(PROJECT_DIR),
-                "--inline",
-                template,
-                *flags,
-            ]
-        )
+        args = [
+            "compile",
+            "--target",
+            "redshift",
+            "--no-populate-cache",
+            "--quiet",
+            "--project-dir",
+            str(PROJECT_DIR),
+            "--inline",
+            template,
+            *flags,
+        ]
+        with reused_parse(args, env):
+            result = runner.invoke(args)
         if not result.success:
             return False, "\n".join([*messages, str(result.exception)])
         return True, result.result.results[0].node.compiled_code
